@@ -1,0 +1,92 @@
+#include "app.hpp"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+
+#include "version.hpp"
+
+namespace syncpath::cli {
+
+void add_common_options(CLI::App& sub, CommonOptions& opts, const std::vector<std::string>& formats) {
+  sub.add_option("--format", opts.format, "Output format")
+      ->check(CLI::IsMember(formats))
+      ->default_val(opts.format);
+  sub.add_option("--output,-o", opts.output, "Write the report to FILE instead of standard output");
+  sub.add_flag("--quiet,-q", opts.quiet, "Print only problems and the final verdict");
+  sub.add_flag("--no-color", opts.no_color, "Never colour the output");
+}
+
+Report::Report(Context& ctx, const CommonOptions& opts) : ctx_(ctx), stream_(&ctx.out) {
+  if (opts.output.empty() || opts.output == "-") {
+    color_ = ctx.out_is_tty && !opts.no_color && opts.format == "text";
+    return;
+  }
+  target_ = opts.output;
+  staged_ = target_ + ".partial";
+  file_ = std::make_unique<std::ofstream>(staged_, std::ios::binary | std::ios::trunc);
+  if (!*file_) throw std::runtime_error("cannot write " + staged_ + ": check the directory exists and is writable");
+  stream_ = file_.get();
+}
+
+Report::~Report() {
+  if (file_ && !committed_) {
+    file_.reset();
+    std::error_code ec;
+    std::filesystem::remove(staged_, ec);
+  }
+}
+
+bool Report::commit() {
+  if (!file_) {
+    stream_->flush();
+    return true;
+  }
+  file_->flush();
+  bool good = static_cast<bool>(*file_);
+  file_.reset();
+  std::error_code ec;
+  if (good) std::filesystem::rename(staged_, target_, ec);
+  if (!good || ec) {
+    ctx_.err << "syncpath: cannot write " << target_ << ": " << (ec ? ec.message() : "write failed") << '\n';
+    std::filesystem::remove(staged_, ec);
+    return false;
+  }
+  committed_ = true;
+  return true;
+}
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  Context ctx{out, err};
+  ctx.out_is_tty = (&out == &std::cout) && ::isatty(STDOUT_FILENO);
+  ctx.err_is_tty = (&err == &std::cerr) && ::isatty(STDERR_FILENO);
+
+  CLI::App app{"syncpath: plan, probe and run batch data synchronization across networks", "syncpath"};
+  app.set_version_flag("--version", std::string("syncpath ") + kVersion);
+  app.require_subcommand(1);
+  add_validate_command(app, ctx);
+  add_plan_command(app, ctx);
+  add_diff_command(app, ctx);
+  add_whichgroup_command(app, ctx);
+  add_probe_command(app, ctx);
+  add_sync_command(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e, out, err);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e, out, err);
+    return kBadInput;
+  } catch (const std::exception& e) {  // the environment failing inside a subcommand
+    err << "syncpath: " << e.what() << '\n';
+    return kBadInput;
+  }
+  return ctx.exit_code;
+}
+
+}  // namespace syncpath::cli

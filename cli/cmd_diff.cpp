@@ -1,0 +1,16 @@
+// `syncpath diff`: not built yet; see the open issue that builds it.
+#include <CLI/CLI.hpp>
+
+#include "app.hpp"
+
+namespace syncpath::cli {
+
+void add_diff_command(CLI::App& app, Context& ctx) {
+  auto* sub = app.add_subcommand("diff", "(not built yet)");
+  sub->callback([&ctx] {
+    ctx.err << "syncpath diff: not built yet\n";
+    ctx.exit_code = kBadInput;
+  });
+}
+
+}  // namespace syncpath::cli

@@ -1,0 +1,114 @@
+#include "diagnostics.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string_view>
+
+namespace syncpath {
+
+void Diagnostics::error(SourcePos pos, std::string code, std::string message) {
+  items_.push_back({std::move(pos), Severity::error, std::move(code), std::move(message)});
+}
+
+void Diagnostics::warning(SourcePos pos, std::string code, std::string message) {
+  items_.push_back({std::move(pos), Severity::warning, std::move(code), std::move(message)});
+}
+
+void Diagnostics::append(const Diagnostics& other) {
+  items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+}
+
+bool Diagnostics::has_errors() const { return error_count() > 0; }
+
+std::size_t Diagnostics::error_count() const {
+  return static_cast<std::size_t>(std::count_if(
+      items_.begin(), items_.end(), [](const Diagnostic& d) { return d.severity == Severity::error; }));
+}
+
+std::size_t Diagnostics::warning_count() const { return items_.size() - error_count(); }
+
+void Diagnostics::sort() {
+  std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.pos.file, a.pos.line, a.pos.column) <
+           std::tie(b.pos.file, b.pos.line, b.pos.column);
+  });
+}
+
+const char* to_string(Severity s) { return s == Severity::error ? "error" : "warning"; }
+
+namespace {
+
+std::string_view line_of(const std::string& text, int line) {
+  std::size_t start = 0;
+  for (int i = 1; i < line; ++i) {
+    start = text.find('\n', start);
+    if (start == std::string::npos) return {};
+    ++start;
+  }
+  auto end = text.find('\n', start);
+  std::string_view result(text.data() + start, (end == std::string::npos ? text.size() : end) - start);
+  if (!result.empty() && result.back() == '\r') result.remove_suffix(1);
+  return result;
+}
+
+}  // namespace
+
+void render_text(std::ostream& out, const Diagnostic& d, const std::string* source_text, bool color) {
+  const char* bold = color ? "\033[1m" : "";
+  const char* sev = color ? (d.severity == Severity::error ? "\033[1;31m" : "\033[1;35m") : "";
+  const char* reset = color ? "\033[0m" : "";
+  out << bold << d.pos.file;
+  if (d.pos.line > 0) out << ':' << d.pos.line << ':' << d.pos.column;
+  out << ":" << reset << ' ' << sev << to_string(d.severity) << ":" << reset << ' ' << d.message
+      << " [" << d.code << "]\n";
+  if (!source_text || d.pos.line <= 0) return;
+  auto text = line_of(*source_text, d.pos.line);
+  if (text.empty() && d.pos.column > 1) return;
+  out << "  " << text << "\n  ";
+  // Keep tabs so the caret lines up under tab-indented text.
+  for (int i = 1; i < d.pos.column && static_cast<std::size_t>(i - 1) < text.size(); ++i)
+    out << (text[static_cast<std::size_t>(i - 1)] == '\t' ? '\t' : ' ');
+  out << sev << '^' << reset << '\n';
+}
+
+void render_json(std::ostream& out, const Diagnostics& diags) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& d : diags.items()) {
+    list.push_back({{"file", d.pos.file},
+                    {"line", d.pos.line},
+                    {"column", d.pos.column},
+                    {"severity", to_string(d.severity)},
+                    {"code", d.code},
+                    {"message", d.message}});
+  }
+  out << nlohmann::json{{"diagnostics", list}}.dump(2) << '\n';
+}
+
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  auto distance = [](std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diag = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diag = up;
+      }
+    }
+    return row[b.size()];
+  };
+  std::string best;
+  std::size_t best_d = std::string::npos;
+  for (const auto& c : candidates) {
+    auto d = distance(word, c);
+    if (d < best_d) best_d = d, best = c;
+  }
+  // A typo is at most a third of the word (and at least one edit) away.
+  std::size_t limit = std::max<std::size_t>(1, word.size() / 3);
+  return best_d <= limit ? best : std::string{};
+}
+
+}  // namespace syncpath

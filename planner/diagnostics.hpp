@@ -1,0 +1,59 @@
+// Input problems are data: every loader collects all it finds, each with a position, a stable
+// code and a plain message, and the CLI prints them all at once.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace syncpath {
+
+// 1-based line and column; line 0 means "the file as a whole" (no caret is drawn).
+struct SourcePos {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+enum class Severity { error, warning };
+
+struct Diagnostic {
+  SourcePos pos;
+  Severity severity = Severity::error;
+  std::string code;     // stable, kebab-case, e.g. "unknown-key"
+  std::string message;  // plain sentence; never contains a secret
+};
+
+class Diagnostics {
+ public:
+  void error(SourcePos pos, std::string code, std::string message);
+  void warning(SourcePos pos, std::string code, std::string message);
+  void add(Diagnostic d) { items_.push_back(std::move(d)); }
+  void append(const Diagnostics& other);
+
+  const std::vector<Diagnostic>& items() const { return items_; }
+  bool has_errors() const;
+  std::size_t error_count() const;
+  std::size_t warning_count() const;
+  bool empty() const { return items_.empty(); }
+  // Sorted by file, line, column; stable for equal positions.
+  void sort();
+
+ private:
+  std::vector<Diagnostic> items_;
+};
+
+const char* to_string(Severity s);
+
+// `FILE:LINE:COL: error|warning: MESSAGE [code]`, then the source line and a caret when
+// `source_text` (the whole file's text) is given and the line exists.
+void render_text(std::ostream& out, const Diagnostic& d, const std::string* source_text,
+                 bool color);
+// {"diagnostics":[{"file","line","column","severity","code","message"}]}
+void render_json(std::ostream& out, const Diagnostics& diags);
+
+// "did you mean" helper: the candidate nearest to `word` by edit distance, or "" if none is
+// close enough to be a plausible typo.
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace syncpath

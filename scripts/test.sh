@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: packages, two builds (plain and with
+# address+undefined sanitizers), unit tests on both, integration scripts with real servers and
+# network namespaces, and a short bounded fuzz run. Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+bash scripts/setup.sh || { echo "setup failed"; exit 1; }
+
+passed=0 failed=0 failures=()
+step() {  # step NAME COMMAND...: runs one test step, counts it
+  local name=$1; shift
+  local log="$root/out/test-logs/${name//\//_}.log"
+  mkdir -p "$root/out/test-logs"
+  local t0=$SECONDS
+  if "$@" >"$log" 2>&1; then
+    passed=$((passed + 1)); echo "PASS $name ($((SECONDS - t0))s)"
+  else
+    failed=$((failed + 1)); failures+=("$name"); echo "FAIL $name ($((SECONDS - t0))s), log: $log"; tail -40 "$log" | sed 's/^/    /'
+  fi
+}
+
+step build bash scripts/build.sh build
+step build-sanitize bash scripts/build.sh build-asan -DSYNCPATH_SANITIZE=address,undefined
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export ASAN_OPTIONS=detect_leaks=1
+[[ -x build/tests/syncpath_tests ]] && step unit build/tests/syncpath_tests
+[[ -x build-asan/tests/syncpath_tests ]] && step unit-sanitize build-asan/tests/syncpath_tests
+for script in tests/integration/*.sh; do
+  [[ -e $script ]] || continue
+  name=$(basename "$script" .sh)
+  step "integration/$name" env SYNCPATH_BIN="$root/build/cli/syncpath" bash "$script"
+done
+if [[ -f fuzz/run.sh ]]; then
+  step fuzz bash fuzz/run.sh
+fi
+
+echo
+((failed)) && echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+((failed == 0))
