@@ -79,6 +79,32 @@ void mask_range(std::string& text, std::size_t from, std::size_t to) {
     if (text[i] != '\n' && text[i] != '\r') text[i] = '*';
 }
 
+// Blanks from `from` to the end of its line, and the lines after it that are indented deeper
+// than that line (a block or multi-line scalar continues there).
+void mask_value_lines(std::string& text, std::size_t from) {
+  std::size_t line_start = text.rfind('\n', from == 0 ? 0 : from - 1);
+  line_start = (line_start == std::string::npos || from == 0) ? 0 : line_start + 1;
+  auto indent_at = [&](std::size_t start) {
+    std::size_t i = start;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '-')) ++i;
+    return i - start;
+  };
+  const std::size_t indent = indent_at(line_start);
+  std::size_t end = text.find('\n', from);
+  mask_range(text, from, end == std::string::npos ? text.size() : end);
+  while (end != std::string::npos) {
+    std::size_t next = end + 1;
+    std::size_t next_end = text.find('\n', next);
+    std::size_t stop = next_end == std::string::npos ? text.size() : next_end;
+    std::size_t k = next;
+    while (k < stop && text[k] == ' ') ++k;
+    bool blank = k == stop || text[k] == '\r';
+    if (!blank && k - next <= indent) break;
+    mask_range(text, next, stop);
+    end = next_end;
+  }
+}
+
 // Any `password:` whose value is not a mapping has its value blanked to the end of the line.
 // Done on the raw text so it also protects files that do not parse.
 void mask_password_lines(std::string& text) {
@@ -93,8 +119,7 @@ void mask_password_lines(std::string& text) {
     ++p;
     while (p < text.size() && (text[p] == ' ' || text[p] == '\t')) ++p;
     if (p < text.size() && text[p] == '{') continue;  // {env: NAME} or {file: PATH}: not secret
-    std::size_t end = text.find('\n', p);
-    mask_range(text, p, end == std::string::npos ? text.size() : end);
+    mask_value_lines(text, p);
   }
 }
 
@@ -235,6 +260,15 @@ void Loader::check_keys(const MapView& m, const std::vector<std::string>& allowe
                                     : "unknown key " + quote(f.key) + " in " + what + did_you_mean(f.key, allowed);
       if (!secret_keys && did_you_mean(f.key, allowed).empty()) msg += "; expected one of " + join(allowed);
       error(pos(f.key_node, m.pos), "unknown-key", msg);
+      // A misspelt `password` key still holds a password, and an unknown key under `password`
+      // may be one: keep them out of the caret text.
+      if (secret_keys) {
+        auto mk = f.key_node.Mark();
+        if (!mk.is_null() && mk.pos >= 0) mask_value_lines(masked_, static_cast<std::size_t>(mk.pos));
+      } else if (nearest(f.key, {"password"}) == "password") {
+        auto mk = f.value.Mark();
+        if (!mk.is_null() && mk.pos >= 0) mask_value_lines(masked_, static_cast<std::size_t>(mk.pos));
+      }
       continue;
     }
     if (!seen.insert(f.key).second)
@@ -893,11 +927,7 @@ SecretRef Loader::read_password(const Field& f, const std::string& ctx) {
     ref.value = f.value.Scalar();
     // Blank the value in the caret text: from the value's start to the end of its line.
     auto mk = f.value.Mark();
-    if (!mk.is_null() && mk.pos >= 0) {
-      auto from = static_cast<std::size_t>(mk.pos);
-      auto end = masked_.find('\n', from);
-      mask_range(masked_, from, end == std::string::npos ? masked_.size() : end);
-    }
+    if (!mk.is_null() && mk.pos >= 0) mask_value_lines(masked_, static_cast<std::size_t>(mk.pos));
     warning(ref.pos, "literal-password",
             pctx + " is written in the topology file; use {env: NAME} or {file: PATH} instead");
     if (ref.value.find('@') != std::string::npos)
