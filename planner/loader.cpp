@@ -913,8 +913,9 @@ std::optional<Endpoint> Loader::read_endpoint(const Field& f, const std::string&
   auto p = port(m, "port", true, ectx);
   if (!m.find("host") && !m.find("ip"))
     error(m.pos, "missing-key", ectx + " needs a 'host' (DNS name) or an 'ip'");
-  if (!p) return std::nullopt;
-  e.port = *p;
+  // Kept even with a bad port so the address checks still run (every problem in one pass);
+  // the topology is invalid then anyway.
+  e.port = p.value_or(0);
   return e;
 }
 
