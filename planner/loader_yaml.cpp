@@ -53,6 +53,12 @@ class Builder : public YAML::EventHandler {
   explicit Builder(Document& doc) : doc_(doc) {}
 
   void OnDocumentStart(const YAML::Mark& mark) override {
+    // yaml-cpp 0.7 can stop consuming input at stray block-level content (a lone `,`) and
+    // then start empty documents at the same place forever: a document that does not start
+    // past the previous one is a syntax error here, not a hang.
+    if (doc_.documents_ > 0 && mark.pos <= last_start_)
+      throw YAML::ParserException(mark, "unexpected content: the YAML parser cannot continue past this point");
+    last_start_ = mark.pos;
     ++doc_.documents_;
     if (doc_.documents_ == 2) doc_.second_document_ = {mark.pos, mark.line, mark.column};
     anchors_.clear();
@@ -126,6 +132,7 @@ class Builder : public YAML::EventHandler {
   }
 
   Document& doc_;
+  int last_start_ = -1;
   std::vector<Open> stack_;
   std::unordered_map<YAML::anchor_t, std::uint32_t> anchors_;
 };

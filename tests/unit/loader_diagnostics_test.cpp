@@ -261,3 +261,14 @@ TEST_CASE("the text kept for carets never holds a literal password") {
   CHECK(r.source_text.find("database: db") != std::string::npos);           // the rest is intact
   CHECK(r.source_text.size() == text.size());                                // same length: carets line up
 }
+
+TEST_CASE("a stray comma that sends yaml-cpp into endless empty documents is a syntax error, not a hang") {
+  // Found by the fuzzer: yaml-cpp 0.7 alone loops forever on this input.
+  auto r = load_topology_text("- id: x\n, b\n", "t.yaml");
+  REQUIRE(r.diagnostics.items().size() == 1);
+  const auto& d = r.diagnostics.items()[0];
+  CHECK(d.code == "yaml-syntax");
+  CHECK(d.pos.line == 2);
+  CHECK(d.pos.column == 1);
+  CHECK_FALSE(r.topology);
+}
