@@ -865,7 +865,7 @@ void Loader::read_group(const yaml::Node& n, std::size_t index, Topology& t) {
       h.ip = address(hm, "ip", false, hctx);
       h.public_ip = address(hm, "public_ip", false, hctx);
       const Network* net = nullptr;
-      if (net_id && *net_id != kInternet) net = network_ref(*hm.find("network"), *net_id, hctx, t);
+      if (net_id) net = network_ref(*hm.find("network"), *net_id, hctx, t);  // a host sits in one of the networks
       if (net && h.ip && !net->cidrs.empty() && !net->contains(*h.ip))
         error(value_pos(*hm.find("ip")), "address-outside-network",
               hctx + ": ip " + h.ip->str() + " is not inside network " + quote(net->id) +
