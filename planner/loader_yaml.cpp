@@ -141,6 +141,10 @@ bool Document::parse(const std::string& text, ParseError& error) {
   nodes_.clear();
   pool_.clear();
   documents_ = 0;
+  // Rough sizes for a topology (about one node per 9 bytes, half the text in scalars) save
+  // the copies of regrowth on big files.
+  nodes_.reserve(text.size() / 9 + 16);
+  pool_.reserve(text.size() / 2 + 16);
   try {
     std::istringstream in(text);
     YAML::Parser parser(in);
