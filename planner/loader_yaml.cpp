@@ -5,7 +5,8 @@
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
-#include <sstream>
+#include <istream>
+#include <streambuf>
 #include <unordered_map>
 
 namespace syncpath::yaml {
@@ -46,6 +47,15 @@ std::vector<Node> Node::children() const {
   for (std::uint32_t c = d.first; c != 0; c = doc_->nodes_[c].next) out.emplace_back(doc_, c);
   return out;
 }
+
+// A read-only stream buffer over a string the caller keeps alive.
+class TextBuf : public std::streambuf {
+ public:
+  explicit TextBuf(const std::string& text) {
+    char* begin = const_cast<char*>(text.data());  // never written: get area only
+    setg(begin, begin, begin + text.size());
+  }
+};
 
 // Builds the first document from parser events; later documents are only counted.
 class Builder : public YAML::EventHandler {
@@ -146,7 +156,8 @@ bool Document::parse(const std::string& text, ParseError& error) {
   nodes_.reserve(text.size() / 9 + 16);
   pool_.reserve(text.size() / 2 + 16);
   try {
-    std::istringstream in(text);
+    TextBuf buf(text);  // reads the caller's text in place: no second copy of a big file
+    std::istream in(&buf);
     YAML::Parser parser(in);
     Builder builder(*this);
     while (parser.HandleNextDocument(builder)) {
