@@ -471,6 +471,7 @@ class Planner {
   // One direction of one hop: `from` must send `block` over `link`.
   void check_hop_route(Judgement& j, const Network* from, const std::string& from_id, const std::string& link_id,
                        const Network* toward, const std::optional<Cidr>& block, const std::string& what) {
+    if (from && from->kind == NetworkKind::classic) return;  // no route table of the user's: nothing to check or add
     if (!block) {
       auto& st = add_step(j, "add_network_route", false,
                           "cannot check " + from_id + "'s route " + what + ": the address is unknown (give the endpoint's `ip` / the egress address)");
