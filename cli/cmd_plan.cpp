@@ -49,6 +49,9 @@ std::optional<Topology> load_topology_option(Context& ctx, const CommonOptions& 
   LoadResult loaded = load_topology_file(path);
   if (!loaded.diagnostics.empty()) print_diagnostics(ctx, opts, loaded.diagnostics, {{path, loaded.source_text}});
   if (!loaded.ok()) {
+    if (opts.format != "json")
+      ctx.err << path << ": invalid: " << loaded.diagnostics.error_count() << " errors, "
+              << loaded.diagnostics.warning_count() << " warnings\n";
     ctx.exit_code = kBadInput;
     return std::nullopt;
   }
