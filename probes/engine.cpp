@@ -240,7 +240,10 @@ class Engine {
     opts.sock_state_cb_data = this;
     opts.timeout = std::max(1, static_cast<int>(options_.timeout_seconds * 1000));
     opts.tries = 1;  // our own deadline and --retries decide about trying again
-    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    // Hand SERVFAIL and REFUSED answers to us instead of quietly trying the next server, so
+    // the user sees what the server said (c-ares 1.18 would report them as "refused").
+    opts.flags = ARES_FLAG_NOCHECKRESP;
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
     std::string lookups = "b";
     if (!options_.dns_server.empty()) {
       // Asked for one server: ask only it, not /etc/hosts.
@@ -498,6 +501,13 @@ class Engine {
 
   // ---- MySQL / MariaDB ----
   void mysql_progress(Task& t) {
+    // A greeting is small and comes with sequence 0; anything else is another protocol
+    // (an HTTP or TLS server would otherwise be waited on until the deadline).
+    if (t.mysql_state == MysqlState::greeting && t.in.size() >= 4 &&
+        (t.in[3] != 0 || (static_cast<unsigned char>(t.in[2]) != 0) || static_cast<unsigned char>(t.in[1]) > 0x3f)) {
+      handshake_fail(t, Outcome{CheckStatus::fail, Verdict::refused, "the port does not speak the MySQL protocol", false});
+      return;
+    }
     while (t.stage == Stage::mysql) {
       auto packet = wire::take_mysql_packet(t.in);
       if (!packet) return;
