@@ -404,8 +404,8 @@ class Planner {
         check_nat(j, o);
       } else if (action == "migrate_to_vpc") {
         auto& st = add_step(j, action, false,
-                            "move " + s.name + " from the classic network into a VPC; " + kind_ +
-                                " resource groups cannot reach the classic network");
+                            "move " + s.name + " from the classic network into a VPC; serverless and exclusive "
+                            "resource groups cannot reach the classic network");
         st.fixable = false;
         st.data_source = s.name;
       }

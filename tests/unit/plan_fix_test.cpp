@@ -67,8 +67,10 @@ TEST_CASE("plan --fix over every shipped and test topology leaves only unsupport
     FixResult again = fix_topology(fixed.yaml, file);
     REQUIRE(again.ok);
     CHECK(again.applied.empty());
-    CHECK(fixed_pairs + 0 <= after.size());
-    INFO(file << ": " << fixed.applied.size() << " changes, " << fixed_pairs << " pairs made ready");
+    bool had_fixable = std::any_of(before.begin(), before.end(), [](const PairPlan& p) {
+      return std::any_of(p.steps.begin(), p.steps.end(), [](const PlanStep& st) { return !st.done && st.fixable; });
+    });
+    if (had_fixable) CHECK(fixed_pairs > 0);
   }
 }
 
