@@ -268,7 +268,11 @@ void explain_with_topology(const PairContext& p, Row& row) {
     if (handshake_rejected) {
       wl.status = CheckStatus::fail;
       d = "the server rejected the client address; " + d;
-      if (listed && s.whitelist) warnings.push_back(kMismatch + ": the topology's whitelist allows this group, the server does not");
+      // Only when the connection left from where the plan expects does the rejection say the
+      // real whitelist differs; from elsewhere, the server judged another address.
+      bool from_expected = !egress || p.egress.internet || egress->contains(*local);
+      if (listed && s.whitelist && from_expected)
+        warnings.push_back(kMismatch + ": the topology's whitelist allows this group, the server does not");
     } else if (!listed && r.verdict == Verdict::reachable) {
       if (spoke_handshake) {
         wl.status = CheckStatus::pass;
