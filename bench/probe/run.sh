@@ -69,7 +69,7 @@ rc=$?
 set -e
 t1=$(now)
 [[ $rc == 1 ]] || { echo "syncpath exited $rc, expected 1 (some targets fail)" >&2; exit 1; }
-read -r sp_open sp_closed sp_filtered < <(jq -r '[.results[].verdict] | [map(select(.=="reachable"))|length, map(select(.=="refused"))|length, map(select(.=="no_route_or_filtered"))|length] | @tsv' "$TMP/syncpath.json")
+read -r sp_open sp_closed sp_filtered < <(jq -r '[.results[].verdict] | [(map(select(.=="reachable"))|length), (map(select(.=="refused"))|length), (map(select(.=="no_route_or_filtered"))|length)] | @tsv' "$TMP/syncpath.json")
 
 t2=$(now)
 ip netns exec "$NS" nmap -sT -Pn -n -T4 --max-retries 0 -p "$P-$LAST" 127.0.0.1 127.0.0.2 -oX "$TMP/nmap.xml" >/dev/null
