@@ -32,7 +32,7 @@ class JobReader {
   // Reports keys not in `allowed`, with a "did you mean" when one is close.
   void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& where) {
     for (auto it = map.begin(); it != map.end(); ++it) {
-      std::string k = it->first.Scalar();
+      std::string k = it->first.IsNull() ? "null" : it->first.Scalar();  // yaml-cpp reads a bare `null` key as no scalar
       if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
       std::string near = nearest(k, allowed);
       error(it->first, "unknown-key",
@@ -198,14 +198,14 @@ WriteMode parse_write_mode(JobReader& r, const YAML::Node& n) {
 
 void read_csv_options(JobReader& r, const YAML::Node& n, Endpoint& e) {
   if (!r.is_map(n, "csv")) return;
-  r.check_keys(n, {"delimiter", "null", "header"}, "csv");
+  r.check_keys(n, {"delimiter", "null_marker", "header"}, "csv");
   if (n["delimiter"]) {
     std::string d = n["delimiter"].Scalar();
     if (d == "\\t") d = "\t";
     if (d.size() != 1 || d == "\"" || d == "\n" || d == "\r") r.error(n["delimiter"], "bad-delimiter", "csv delimiter must be one character other than a quote or newline");
     else e.csv_delimiter = d[0];
   }
-  if (n["null"]) e.csv_null = n["null"].Scalar();
+  if (n["null_marker"]) e.csv_null = n["null_marker"].Scalar();
   if (n["header"]) {
     if (auto b = r.boolean(n["header"], "csv header")) e.csv_header = *b;
   }
