@@ -90,7 +90,7 @@ std::string tcp_check(const std::string& host, int port, int timeout_ms) {
 // Preflight of one end. File-based sources are local files on this host; networked ones get a
 // TCP connect check (the probes library's full ladder is not wired in yet). Returns the problem
 // with its remedy, or "".
-std::string preflight(const sync::Endpoint& e, bool is_source, const std::string& rg) {
+std::string preflight(const sync::JobSide& e, bool is_source, const std::string& rg) {
   const DataSource& ds = e.data_source;
   const std::string who = std::string(is_source ? "source" : "destination") + " '" + ds.name + "'";
   if (ds.type == SourceType::sqlite || ds.type == SourceType::csv) {

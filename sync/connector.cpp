@@ -4,13 +4,13 @@
 
 namespace syncpath::sync {
 
-std::string resolve_path(const Endpoint& e, const std::string& path) {
+std::string resolve_path(const JobSide& e, const std::string& path) {
   std::filesystem::path p(path);
   if (p.is_relative() && !e.base_dir.empty()) p = std::filesystem::path(e.base_dir) / p;
   return p.string();
 }
 
-std::unique_ptr<Connection> connect(const Endpoint& e) {
+std::unique_ptr<Connection> connect(const JobSide& e) {
   switch (e.data_source.type) {
     case SourceType::sqlite: return connect_sqlite(e);
     case SourceType::csv: return connect_csv(e);
@@ -37,7 +37,7 @@ std::string quote_table(Dialect d, const std::string& name) {
   return quote_ident(d, name.substr(0, dot)) + "." + quote_ident(d, name.substr(dot + 1));
 }
 
-std::string where_clause(Dialect d, const Endpoint& src, const KeyRange& range) {
+std::string where_clause(Dialect d, const JobSide& src, const KeyRange& range) {
   std::vector<std::string> parts;
   if (!src.where.empty()) parts.push_back("(" + src.where + ")");
   if (!range.whole) {
@@ -51,7 +51,7 @@ std::string where_clause(Dialect d, const Endpoint& src, const KeyRange& range) 
   return out;
 }
 
-std::string source_sql(Dialect d, const Endpoint& src, const std::vector<std::string>& columns, const KeyRange& range) {
+std::string source_sql(Dialect d, const JobSide& src, const std::vector<std::string>& columns, const KeyRange& range) {
   std::string cols;
   for (std::size_t i = 0; i < columns.size(); ++i) cols += (i ? ", " : "") + quote_ident(d, columns[i]);
   std::string from = src.query.empty() ? quote_table(d, src.table) : "(" + src.query + ") syncpath_q";

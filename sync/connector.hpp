@@ -83,21 +83,21 @@ class Connection {
   virtual Shape describe_table(const std::string& table) = 0;
   // The columns a query returns (source only).
   virtual Shape describe_query(const std::string& query) = 0;
-  virtual KeyBounds key_bounds(const Endpoint& src, const std::string& key_type_hint) = 0;
-  virtual std::unique_ptr<RowReader> read(const Endpoint& src, const std::vector<std::string>& columns,
+  virtual KeyBounds key_bounds(const JobSide& src, const std::string& key_type_hint) = 0;
+  virtual std::unique_ptr<RowReader> read(const JobSide& src, const std::vector<std::string>& columns,
                                           const KeyRange& range) = 0;
   // Opens the slice's transaction. `slice`/`slices` name CSV part files.
-  virtual std::unique_ptr<RowWriter> write(const Endpoint& dst, const std::vector<ColumnInfo>& columns,
+  virtual std::unique_ptr<RowWriter> write(const JobSide& dst, const std::vector<ColumnInfo>& columns,
                                            const std::vector<std::string>& keys, int slice, int slices) = 0;
   virtual void execute(const std::string& sql) = 0;  // pre_sql/post_sql
   // Called once every slice of the job has committed (CSV joins its part files).
-  virtual void finish(const Endpoint&, const std::vector<ColumnInfo>&, int /*slices*/) {}
+  virtual void finish(const JobSide&, const std::vector<ColumnInfo>&, int /*slices*/) {}
   // Rows the source holds for a range (for progress); nullopt when unknown or costly.
-  virtual std::optional<std::uint64_t> count(const Endpoint& src, const KeyRange& range) = 0;
+  virtual std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) = 0;
 };
 
 // Opens a connection to the endpoint's data source (password resolved here, never echoed).
-std::unique_ptr<Connection> connect(const Endpoint& e);
+std::unique_ptr<Connection> connect(const JobSide& e);
 
 // SQL helpers shared by the database connectors.
 enum class Dialect { sqlite, mysql, postgresql };
@@ -105,16 +105,16 @@ std::string quote_ident(Dialect d, const std::string& name);
 // "a.b" -> quoted "a"."b"
 std::string quote_table(Dialect d, const std::string& name);
 // The FROM + WHERE of a source read: table or (query) with the job's where and the range.
-std::string source_sql(Dialect d, const Endpoint& src, const std::vector<std::string>& columns, const KeyRange& range);
-std::string where_clause(Dialect d, const Endpoint& src, const KeyRange& range);
+std::string source_sql(Dialect d, const JobSide& src, const std::vector<std::string>& columns, const KeyRange& range);
+std::string where_clause(Dialect d, const JobSide& src, const KeyRange& range);
 
 // Connector factories, one per file.
-std::unique_ptr<Connection> connect_sqlite(const Endpoint& e);
-std::unique_ptr<Connection> connect_csv(const Endpoint& e);
-std::unique_ptr<Connection> connect_mysql(const Endpoint& e);
-std::unique_ptr<Connection> connect_postgresql(const Endpoint& e);
+std::unique_ptr<Connection> connect_sqlite(const JobSide& e);
+std::unique_ptr<Connection> connect_csv(const JobSide& e);
+std::unique_ptr<Connection> connect_mysql(const JobSide& e);
+std::unique_ptr<Connection> connect_postgresql(const JobSide& e);
 
 // Resolves a data-source path against the endpoint's base directory.
-std::string resolve_path(const Endpoint& e, const std::string& path);
+std::string resolve_path(const JobSide& e, const std::string& path);
 
 }  // namespace syncpath::sync

@@ -18,7 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string table_file(const Endpoint& e) {
+std::string table_file(const JobSide& e) {
   std::string base = resolve_path(e, e.data_source.path);
   if (fs::is_directory(base) && !e.table.empty()) {
     fs::path p = fs::path(base) / e.table;
@@ -137,7 +137,7 @@ class CsvParser {
 
 class CsvReader : public RowReader {
  public:
-  CsvReader(const std::string& path, const Endpoint& e, std::vector<int> index, std::size_t width)
+  CsvReader(const std::string& path, const JobSide& e, std::vector<int> index, std::size_t width)
       : parser_(path, e.csv_delimiter, e.csv_null), index_(std::move(index)), width_(width) {
     std::string bad;
     if (e.csv_header) parser_.next(fields_, bad);  // the header was read by describe
@@ -197,7 +197,7 @@ void append_field(std::string& out, const Cell& c, char delim, const std::string
 
 class CsvWriter : public RowWriter {
  public:
-  CsvWriter(std::string target, const Endpoint& e, const std::vector<ColumnInfo>& columns, bool header)
+  CsvWriter(std::string target, const JobSide& e, const std::vector<ColumnInfo>& columns, bool header)
       : target_(std::move(target)), staged_(target_ + ".partial"), delim_(e.csv_delimiter), null_(e.csv_null) {
     f_ = std::fopen(staged_.c_str(), "wb");
     if (!f_) throw ConnectorError("csv: cannot write " + staged_ + ": " + std::strerror(errno));
@@ -256,7 +256,7 @@ class CsvWriter : public RowWriter {
 
 class CsvConnection : public Connection {
  public:
-  explicit CsvConnection(const Endpoint& e) : endpoint_(e) {}
+  explicit CsvConnection(const JobSide& e) : endpoint_(e) {}
 
   Shape describe_table(const std::string&) override {
     Shape s;
@@ -287,9 +287,9 @@ class CsvConnection : public Connection {
     s.error = "a csv source cannot run a query";
     return s;
   }
-  KeyBounds key_bounds(const Endpoint&, const std::string&) override { return {}; }
+  KeyBounds key_bounds(const JobSide&, const std::string&) override { return {}; }
 
-  std::unique_ptr<RowReader> read(const Endpoint& src, const std::vector<std::string>& columns, const KeyRange&) override {
+  std::unique_ptr<RowReader> read(const JobSide& src, const std::vector<std::string>& columns, const KeyRange&) override {
     Shape s = describe_table(src.table);
     if (!s.error.empty()) throw ConnectorError("csv: " + s.error);
     std::vector<int> index;
@@ -301,13 +301,13 @@ class CsvConnection : public Connection {
     return std::make_unique<CsvReader>(table_file(src), src, index, s.columns.size());
   }
 
-  std::unique_ptr<RowWriter> write(const Endpoint& dst, const std::vector<ColumnInfo>& columns, const std::vector<std::string>&,
+  std::unique_ptr<RowWriter> write(const JobSide& dst, const std::vector<ColumnInfo>& columns, const std::vector<std::string>&,
                                    int slice, int slices) override {
     // Part files carry no header; finish() writes it once when joining them.
     return std::make_unique<CsvWriter>(part_name(table_file(dst), slice, slices), dst, columns, slices <= 1 && dst.csv_header);
   }
 
-  void finish(const Endpoint& dst, const std::vector<ColumnInfo>& columns, int slices) override {
+  void finish(const JobSide& dst, const std::vector<ColumnInfo>& columns, int slices) override {
     if (slices <= 1) return;
     std::string target = table_file(dst);
     CsvWriter out(target, dst, columns, dst.csv_header);
@@ -332,15 +332,15 @@ class CsvConnection : public Connection {
   }
 
   void execute(const std::string&) override { throw ConnectorError("csv: a csv data source cannot run pre_sql or post_sql"); }
-  std::optional<std::uint64_t> count(const Endpoint&, const KeyRange&) override { return std::nullopt; }
+  std::optional<std::uint64_t> count(const JobSide&, const KeyRange&) override { return std::nullopt; }
 
  private:
   static void out_put(CsvWriter& w, const std::string& raw) { w.write_raw(raw); }
-  Endpoint endpoint_;
+  JobSide endpoint_;
 };
 
 }  // namespace
 
-std::unique_ptr<Connection> connect_csv(const Endpoint& e) { return std::make_unique<CsvConnection>(e); }
+std::unique_ptr<Connection> connect_csv(const JobSide& e) { return std::make_unique<CsvConnection>(e); }
 
 }  // namespace syncpath::sync

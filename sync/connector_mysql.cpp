@@ -75,7 +75,7 @@ Cell cell_of(const char* v, unsigned long len, const ColumnType& t) {
 
 class Mysql {
  public:
-  explicit Mysql(const Endpoint& e) {
+  explicit Mysql(const JobSide& e) {
     const DataSource& ds = e.data_source;
     std::string err;
     auto pw = resolve_secret(ds.password, e.base_dir, err);
@@ -292,7 +292,7 @@ class MysqlWriter : public RowWriter {
 
 class MysqlConnection : public Connection {
  public:
-  explicit MysqlConnection(const Endpoint& e) : db_(std::make_shared<Mysql>(e)) {}
+  explicit MysqlConnection(const JobSide& e) : db_(std::make_shared<Mysql>(e)) {}
 
   Shape describe_table(const std::string& table) override {
     Shape s;
@@ -337,7 +337,7 @@ class MysqlConnection : public Connection {
     return s;
   }
 
-  KeyBounds key_bounds(const Endpoint& src, const std::string& hint) override {
+  KeyBounds key_bounds(const JobSide& src, const std::string& hint) override {
     std::string k = quote_ident(Dialect::mysql, src.split_key);
     std::string from = src.query.empty() ? quote_table(Dialect::mysql, src.table) : "(" + src.query + ") syncpath_q";
     std::string sql = "SELECT MIN(" + k + "), MAX(" + k + ") FROM " + from + where_clause(Dialect::mysql, src, KeyRange{});
@@ -365,11 +365,11 @@ class MysqlConnection : public Connection {
     return b;
   }
 
-  std::unique_ptr<RowReader> read(const Endpoint& src, const std::vector<std::string>& columns, const KeyRange& range) override {
+  std::unique_ptr<RowReader> read(const JobSide& src, const std::vector<std::string>& columns, const KeyRange& range) override {
     return std::make_unique<MysqlReader>(db_, source_sql(Dialect::mysql, src, columns, range));
   }
 
-  std::unique_ptr<RowWriter> write(const Endpoint& dst, const std::vector<ColumnInfo>& columns, const std::vector<std::string>& keys, int,
+  std::unique_ptr<RowWriter> write(const JobSide& dst, const std::vector<ColumnInfo>& columns, const std::vector<std::string>& keys, int,
                                    int) override {
     std::string cols, params, updates;
     for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -392,7 +392,7 @@ class MysqlConnection : public Connection {
 
   void execute(const std::string& sql) override { db_->exec(sql); }
 
-  std::optional<std::uint64_t> count(const Endpoint& src, const KeyRange& range) override {
+  std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) override {
     std::string from = src.query.empty() ? quote_table(Dialect::mysql, src.table) : "(" + src.query + ") syncpath_q";
     std::string sql = "SELECT COUNT(*) FROM " + from + where_clause(Dialect::mysql, src, range);
     if (mysql_real_query(db_->get(), sql.data(), sql.size()) != 0) return std::nullopt;
@@ -411,6 +411,6 @@ class MysqlConnection : public Connection {
 
 }  // namespace
 
-std::unique_ptr<Connection> connect_mysql(const Endpoint& e) { return std::make_unique<MysqlConnection>(e); }
+std::unique_ptr<Connection> connect_mysql(const JobSide& e) { return std::make_unique<MysqlConnection>(e); }
 
 }  // namespace syncpath::sync

@@ -113,7 +113,7 @@ void append_copy_field(std::string& out, const Cell& c) {
 
 class Pg {
  public:
-  explicit Pg(const Endpoint& e) {
+  explicit Pg(const JobSide& e) {
     const DataSource& ds = e.data_source;
     std::string err;
     auto pw = resolve_secret(ds.password, e.base_dir, err);
@@ -314,7 +314,7 @@ class PgWriter : public RowWriter {
 
 class PgConnection : public Connection {
  public:
-  explicit PgConnection(const Endpoint& e) : db_(std::make_shared<Pg>(e)) {}
+  explicit PgConnection(const JobSide& e) : db_(std::make_shared<Pg>(e)) {}
 
   Shape describe_table(const std::string& table) override {
     Shape s;
@@ -356,7 +356,7 @@ class PgConnection : public Connection {
     return s;
   }
 
-  KeyBounds key_bounds(const Endpoint& src, const std::string& hint) override {
+  KeyBounds key_bounds(const JobSide& src, const std::string& hint) override {
     std::string k = quote_ident(Dialect::postgresql, src.split_key);
     std::string from = src.query.empty() ? quote_table(Dialect::postgresql, src.table) : "(" + src.query + ") syncpath_q";
     PGresult* r = db_->query("SELECT MIN(" + k + ")::text, MAX(" + k + ")::text FROM " + from + where_clause(Dialect::postgresql, src, KeyRange{}));
@@ -380,11 +380,11 @@ class PgConnection : public Connection {
     return b;
   }
 
-  std::unique_ptr<RowReader> read(const Endpoint& src, const std::vector<std::string>& columns, const KeyRange& range) override {
+  std::unique_ptr<RowReader> read(const JobSide& src, const std::vector<std::string>& columns, const KeyRange& range) override {
     return std::make_unique<PgReader>(db_, source_sql(Dialect::postgresql, src, columns, range));
   }
 
-  std::unique_ptr<RowWriter> write(const Endpoint& dst, const std::vector<ColumnInfo>& columns, const std::vector<std::string>& keys, int,
+  std::unique_ptr<RowWriter> write(const JobSide& dst, const std::vector<ColumnInfo>& columns, const std::vector<std::string>& keys, int,
                                    int) override {
     const Dialect d = Dialect::postgresql;
     std::string cols, updates, key_list, key_match;
@@ -417,7 +417,7 @@ class PgConnection : public Connection {
 
   void execute(const std::string& sql) override { db_->exec(sql); }
 
-  std::optional<std::uint64_t> count(const Endpoint& src, const KeyRange& range) override {
+  std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) override {
     std::string from = src.query.empty() ? quote_table(Dialect::postgresql, src.table) : "(" + src.query + ") syncpath_q";
     PGresult* r = PQexec(db_->get(), ("SELECT COUNT(*) FROM " + from + where_clause(Dialect::postgresql, src, range)).c_str());
     std::optional<std::uint64_t> n;
@@ -432,6 +432,6 @@ class PgConnection : public Connection {
 
 }  // namespace
 
-std::unique_ptr<Connection> connect_postgresql(const Endpoint& e) { return std::make_unique<PgConnection>(e); }
+std::unique_ptr<Connection> connect_postgresql(const JobSide& e) { return std::make_unique<PgConnection>(e); }
 
 }  // namespace syncpath::sync

@@ -184,7 +184,7 @@ class SqliteWriter : public RowWriter {
 
 class SqliteConnection : public Connection {
  public:
-  explicit SqliteConnection(const Endpoint& e) : path_(resolve_path(e, e.data_source.path)) {
+  explicit SqliteConnection(const JobSide& e) : path_(resolve_path(e, e.data_source.path)) {
     sqlite3* raw = nullptr;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
     if (!std::filesystem::exists(path_)) {
@@ -239,7 +239,7 @@ class SqliteConnection : public Connection {
     return s;
   }
 
-  KeyBounds key_bounds(const Endpoint& src, const std::string& hint) override {
+  KeyBounds key_bounds(const JobSide& src, const std::string& hint) override {
     std::string k = quote_ident(Dialect::sqlite, src.split_key);
     KeyRange whole;
     std::string from = src.query.empty() ? quote_table(Dialect::sqlite, src.table) : "(" + src.query + ")";
@@ -259,7 +259,7 @@ class SqliteConnection : public Connection {
     return b;
   }
 
-  std::unique_ptr<RowReader> read(const Endpoint& src, const std::vector<std::string>& columns, const KeyRange& range) override {
+  std::unique_ptr<RowReader> read(const JobSide& src, const std::vector<std::string>& columns, const KeyRange& range) override {
     Shape s = src.query.empty() ? describe_table(src.table) : describe_query(src.query);
     std::vector<ColumnType> types;
     for (const auto& c : columns)
@@ -268,7 +268,7 @@ class SqliteConnection : public Connection {
     return std::make_unique<SqliteReader>(db_, source_sql(Dialect::sqlite, src, columns, range), types);
   }
 
-  std::unique_ptr<RowWriter> write(const Endpoint& dst, const std::vector<ColumnInfo>& columns,
+  std::unique_ptr<RowWriter> write(const JobSide& dst, const std::vector<ColumnInfo>& columns,
                                    const std::vector<std::string>& keys, int, int) override {
     std::string cols, params, updates, conflict;
     for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -295,7 +295,7 @@ class SqliteConnection : public Connection {
     }
   }
 
-  std::optional<std::uint64_t> count(const Endpoint& src, const KeyRange& range) override {
+  std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) override {
     std::string from = src.query.empty() ? quote_table(Dialect::sqlite, src.table) : "(" + src.query + ")";
     Stmt st(db_.get(), "SELECT count(*) FROM " + from + where_clause(Dialect::sqlite, src, range));
     if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return std::nullopt;
@@ -309,6 +309,6 @@ class SqliteConnection : public Connection {
 
 }  // namespace
 
-std::unique_ptr<Connection> connect_sqlite(const Endpoint& e) { return std::make_unique<SqliteConnection>(e); }
+std::unique_ptr<Connection> connect_sqlite(const JobSide& e) { return std::make_unique<SqliteConnection>(e); }
 
 }  // namespace syncpath::sync

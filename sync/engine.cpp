@@ -58,8 +58,8 @@ SourcePos pos_or(const SourcePos& p, const SourcePos& fallback) { return p.line 
 }  // namespace
 
 std::optional<Mapping> check_job(const Job& job, Diagnostics& diags) {
-  const Endpoint& src = job.source;
-  const Endpoint& dst = job.destination;
+  const JobSide& src = job.source;
+  const JobSide& dst = job.destination;
   std::unique_ptr<Connection> sconn, dconn;
   try {
     sconn = connect(src);
@@ -262,7 +262,7 @@ std::string fnv_hex(const std::string& s) {
 }
 
 std::string fingerprint(const Job& job, int slices) {
-  auto side = [](const Endpoint& e) {
+  auto side = [](const JobSide& e) {
     const DataSource& d = e.data_source;
     std::string s = std::string(to_string(d.type)) + "|" + d.path + "|" + d.database + "|";
     if (d.endpoint) s += d.endpoint->host + ":" + std::to_string(d.endpoint->port);

@@ -196,7 +196,7 @@ WriteMode parse_write_mode(JobReader& r, const YAML::Node& n) {
   return WriteMode::insert;
 }
 
-void read_csv_options(JobReader& r, const YAML::Node& n, Endpoint& e) {
+void read_csv_options(JobReader& r, const YAML::Node& n, JobSide& e) {
   if (!r.is_map(n, "csv")) return;
   r.check_keys(n, {"delimiter", "null_marker", "header"}, "csv");
   if (n["delimiter"]) {
@@ -211,7 +211,7 @@ void read_csv_options(JobReader& r, const YAML::Node& n, Endpoint& e) {
   }
 }
 
-void read_endpoint(JobReader& r, const YAML::Node& n, Endpoint& e, bool is_source, const Topology* topo,
+void read_endpoint(JobReader& r, const YAML::Node& n, JobSide& e, bool is_source, const Topology* topo,
                    const YAML::Node& topo_node, bool& needs_topology) {
   const std::string what = is_source ? "source" : "destination";
   e.pos = r.pos(n);
@@ -402,7 +402,7 @@ JobLoadResult load_job_text(const std::string& text, const std::string& file) {
   const Topology* topo = res.topology ? &*res.topology : nullptr;
   for (auto [key, is_source] : {std::pair{"source", true}, std::pair{"destination", false}}) {
     const YAML::Node n = root[key];
-    Endpoint& e = is_source ? job.source : job.destination;
+    JobSide& e = is_source ? job.source : job.destination;
     e.base_dir = job.base_dir;
     if (!n) res.diagnostics.error({file, 1, 1}, "missing-key", std::string("the job needs a '") + key + "' section");
     else if (r.is_map(n, key)) read_endpoint(r, n, e, is_source, topo, topo_node, needs_topology);
@@ -418,8 +418,8 @@ JobLoadResult load_job_text(const std::string& text, const std::string& file) {
     fs::path p(file);
     job.dirty_path = (p.parent_path() / (p.stem().string() + ".dirty.jsonl")).string();
   }
-  const Endpoint& s = job.source;
-  const Endpoint& d = job.destination;
+  const JobSide& s = job.source;
+  const JobSide& d = job.destination;
   if (!s.columns.empty() && !d.columns.empty() && s.columns.size() != d.columns.size())
     res.diagnostics.error(d.columns_pos, "column-count",
                           "destination lists " + std::to_string(d.columns.size()) + " columns but the source lists " +

@@ -14,7 +14,7 @@ namespace syncpath::sync {
 enum class WriteMode { insert, replace, upsert };
 
 // One end of the job: a data source (named in the topology or inline) and what to read/write.
-struct Endpoint {
+struct JobSide {
   std::string data_source_name;  // empty when inline
   DataSource data_source;        // resolved (from the topology or the inline map)
   std::string base_dir;          // relative paths and password files resolve against this
@@ -53,7 +53,7 @@ struct Job {
   std::string topology_file;  // resolved path, empty if none
   std::string resource_group;
   SourcePos resource_group_pos;
-  Endpoint source, destination;
+  JobSide source, destination;
   Channel channel;
   std::string dirty_path;     // resolved; empty: <job>.dirty.jsonl beside the job
   int slice_count() const { return channel.slices > 0 ? channel.slices : channel.concurrency; }

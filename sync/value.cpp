@@ -100,8 +100,12 @@ std::string_view to_string(TypeKind k) {
 std::string format_double(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
+  char buf[512];
+  // Shortest round-trip digits; plain notation where that stays short, so every destination
+  // (decimal and text columns too) reads it.
+  double a = std::fabs(v);
+  auto r = a == 0 || (a >= 1e-6 && a < 1e17) ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed)
+                                              : std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
 }
 
