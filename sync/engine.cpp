@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <deque>
+#include <exception>
 #include <cstring>
 #include <cstdio>
 #include <filesystem>
@@ -361,59 +363,39 @@ class SliceRun {
   SliceRun(RunContext& ctx, int index, int count, const KeyRange& range) : ctx_(ctx), index_(index), count_(count), range_(range) {}
 
   // Throws ConnectorError (slice failure), DirtyLimit or Stopped; commits otherwise.
+  // Reading (and converting) runs on its own thread, feeding batches through a queue of at most
+  // kQueued batches to this thread, which writes them: the source, the conversion and the
+  // destination work at the same time, and memory stays bounded by the queue.
   SliceCounts run() {
     auto src = connect(ctx_.job.source);
     auto dst = connect(ctx_.job.destination);
     auto reader = src->read(ctx_.job.source, ctx_.src_columns, range_);
     writer_ = dst->write(ctx_.job.destination, ctx_.dst_columns, ctx_.mapping.keys, index_, count_);
-    const std::size_t batch_size = static_cast<std::size_t>(ctx_.job.destination.batch_size);
-    const std::size_t ncols = ctx_.dst_columns.size();
-    std::vector<Row> batch;
-    batch.reserve(batch_size);
-    Row row;
-    std::string problem, reason;
-    std::uint64_t pending_bytes = 0, pending_rows = 0;
-    for (;;) {
-      problem.clear();
-      if (!reader->next(row, problem)) break;
-      std::uint64_t w = 0;
-      for (const auto& c : row) w += c.weight();
-      ++counts_.read;
-      counts_.bytes += w;
-      ctx_.read.fetch_add(1, std::memory_order_relaxed);
-      ctx_.bytes.fetch_add(w, std::memory_order_relaxed);
-      if (ctx_.throttle.active()) {
-        pending_bytes += w, ++pending_rows;
-        if (pending_rows >= 16 || pending_bytes >= 16384) {  // small groups keep the lock cheap
-          ctx_.throttle.acquire(pending_bytes, pending_rows);
-          pending_bytes = pending_rows = 0;
+    std::thread producer([this, &reader] { produce(*reader); });
+    try {
+      for (;;) {
+        std::vector<Row> batch;
+        {
+          std::unique_lock<std::mutex> lk(mu_);
+          cv_.wait(lk, [&] { return !queue_.empty() || produced_; });
+          if (queue_.empty()) break;
+          batch = std::move(queue_.front());
+          queue_.pop_front();
         }
-      }
-      if (!problem.empty()) {
-        dirty(row, "", problem);
-        continue;
-      }
-      Row out(ncols);
-      bool bad = false;
-      for (std::size_t i = 0; i < ncols; ++i) {
-        auto v = convert(row[i], ctx_.dst_columns[i].type, reason);
-        if (!v) {
-          dirty(row, ctx_.dst_columns[i].name, reason);
-          bad = true;
-          break;
-        }
-        out[i] = std::move(*v);
-      }
-      if (bad) continue;
-      batch.push_back(std::move(out));
-      if (batch.size() >= batch_size) {
+        cv_.notify_all();
         if (ctx_.stopped()) throw Stopped();
         flush(batch);
-        batch.clear();
       }
+    } catch (const Stopped&) {
+      stop_producer(producer);
+      if (error_) std::rethrow_exception(error_);  // the reader's own reason (a dirty limit) comes first
+      throw;
+    } catch (...) {
+      stop_producer(producer);
+      throw;
     }
-    if (pending_rows) ctx_.throttle.acquire(pending_bytes, pending_rows);
-    if (!batch.empty()) flush(batch);
+    producer.join();
+    if (error_) std::rethrow_exception(error_);
     if (ctx_.stopped()) throw Stopped();
     writer_->commit();
     return counts_;
@@ -432,6 +414,88 @@ class SliceRun {
   std::int64_t dirty_count() const { return static_cast<std::int64_t>(counts_.dirty); }
 
  private:
+  static constexpr std::size_t kQueued = 3;
+
+  void produce(RowReader& reader) {
+    try {
+      const std::size_t batch_size = static_cast<std::size_t>(ctx_.job.destination.batch_size);
+      const std::size_t ncols = ctx_.dst_columns.size();
+      std::vector<Row> batch;
+      batch.reserve(batch_size);
+      Row row;
+      std::string problem, reason;
+      std::uint64_t pending_bytes = 0, pending_rows = 0;
+      for (;;) {
+        problem.clear();
+        if (!reader.next(row, problem)) break;
+        std::uint64_t w = 0;
+        for (const auto& c : row) w += c.weight();
+        ++counts_.read;
+        counts_.bytes += w;
+        ctx_.read.fetch_add(1, std::memory_order_relaxed);
+        ctx_.bytes.fetch_add(w, std::memory_order_relaxed);
+        if (ctx_.throttle.active()) {
+          pending_bytes += w, ++pending_rows;
+          if (pending_rows >= 16 || pending_bytes >= 16384) {  // small groups keep the lock cheap
+            ctx_.throttle.acquire(pending_bytes, pending_rows);
+            pending_bytes = pending_rows = 0;
+          }
+        }
+        if (!problem.empty()) {
+          dirty(row, "", problem);
+          continue;
+        }
+        Row out(ncols);
+        bool bad = false;
+        for (std::size_t i = 0; i < ncols; ++i) {
+          auto v = convert(row[i], ctx_.dst_columns[i].type, reason);
+          if (!v) {
+            dirty(row, ctx_.dst_columns[i].name, reason);
+            bad = true;
+            break;
+          }
+          out[i] = std::move(*v);
+        }
+        if (bad) continue;
+        batch.push_back(std::move(out));
+        if (batch.size() >= batch_size) {
+          if (!push(std::move(batch))) return;
+          batch = {};
+          batch.reserve(batch_size);
+        }
+      }
+      if (pending_rows) ctx_.throttle.acquire(pending_bytes, pending_rows);
+      if (!batch.empty()) push(std::move(batch));
+    } catch (...) {
+      std::lock_guard<std::mutex> g(mu_);
+      error_ = std::current_exception();
+    }
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      produced_ = true;
+    }
+    cv_.notify_all();
+  }
+  // False when the writer gave up (the producer then stops).
+  bool push(std::vector<Row> batch) {
+    std::unique_lock<std::mutex> lk(mu_);
+    cv_.wait(lk, [&] { return queue_.size() < kQueued || abort_; });
+    if (abort_) return false;
+    queue_.push_back(std::move(batch));
+    lk.unlock();
+    cv_.notify_all();
+    return true;
+  }
+  void stop_producer(std::thread& t) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      abort_ = true;
+      queue_.clear();
+    }
+    cv_.notify_all();
+    t.join();
+  }
+
   void flush(const std::vector<Row>& rows) {
     WriteOutcome o = writer_->write(rows);
     if (o.ok) {
@@ -450,6 +514,7 @@ class SliceRun {
   }
 
   void record(const nlohmann::json& row, const std::string& column, const std::string& reason) {
+    std::lock_guard<std::mutex> g(dirty_mu_);  // the reader's and the writer's threads both find dirty records
     ++counts_.dirty;
     nlohmann::json j;
     j["slice"] = index_;
@@ -475,6 +540,12 @@ class SliceRun {
   std::unique_ptr<RowWriter> writer_;
   SliceCounts counts_;
   std::string dirty_lines_;
+  std::mutex dirty_mu_;
+  std::mutex mu_;  // guards the queue and the flags below
+  std::condition_variable cv_;
+  std::deque<std::vector<Row>> queue_;
+  bool produced_ = false, abort_ = false;
+  std::exception_ptr error_;
 };
 
 std::string date_literal(std::int64_t days) { return "'" + date_from_days(days) + "'"; }
