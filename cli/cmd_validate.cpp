@@ -1,16 +1,79 @@
-// `syncpath validate`: not built yet; see the open issue that builds it.
+// `syncpath validate TOPOLOGY`: loads and checks a topology, prints every diagnostic.
+// Text: diagnostics on stderr (with the source line and a caret), a one-line summary on the
+// report stream. JSON: {"diagnostics": [...], "valid": bool, "summary": {...}} on the report
+// stream. Exit 0 when valid (warnings allowed), 2 on any error.
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "app.hpp"
+#include "loader.hpp"
 
 namespace syncpath::cli {
 
-void add_validate_command(CLI::App& app, Context& ctx) {
-  auto* sub = app.add_subcommand("validate", "(not built yet)");
-  sub->callback([&ctx] {
-    ctx.err << "syncpath validate: not built yet\n";
+namespace {
+
+std::string plural(std::size_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+void run_validate(Context& ctx, const CommonOptions& opts, const std::string& path) {
+  LoadResult r = load_topology_file(path);
+  Report report(ctx, opts);
+  const bool valid = r.ok();
+  if (opts.format == "json") {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& d : r.diagnostics.items())
+      list.push_back({{"file", d.pos.file},
+                      {"line", d.pos.line},
+                      {"column", d.pos.column},
+                      {"severity", to_string(d.severity)},
+                      {"code", d.code},
+                      {"message", d.message}});
+    nlohmann::json doc{{"diagnostics", list}, {"valid", valid}};
+    if (r.topology) {
+      const auto& t = *r.topology;
+      doc["summary"] = {{"networks", t.networks.size()},
+                        {"links", t.links.size()},
+                        {"resource_groups", t.resource_groups.size()},
+                        {"data_sources", t.data_sources.size()},
+                        {"errors", r.diagnostics.error_count()},
+                        {"warnings", r.diagnostics.warning_count()}};
+    }
+    report.stream() << doc.dump(2) << '\n';
+  } else {
+    const bool color = ctx.err_is_tty && !opts.no_color;
+    for (const auto& d : r.diagnostics.items())
+      render_text(ctx.err, d, r.source_text.empty() ? nullptr : &r.source_text, color);
+    if (valid) {
+      if (!opts.quiet) {
+        const auto& t = *r.topology;
+        report.stream() << "ok: " << path << ": " << plural(t.networks.size(), "network") << ", "
+                        << plural(t.links.size(), "link") << ", " << plural(t.resource_groups.size(), "resource group")
+                        << ", " << plural(t.data_sources.size(), "data source");
+        if (auto w = r.diagnostics.warning_count()) report.stream() << " (" << plural(w, "warning") << ")";
+        report.stream() << '\n';
+      }
+    } else {
+      ctx.err << path << ": invalid: " << plural(r.diagnostics.error_count(), "error") << ", "
+              << plural(r.diagnostics.warning_count(), "warning") << '\n';
+    }
+  }
+  if (!report.commit()) {
     ctx.exit_code = kBadInput;
-  });
+    return;
+  }
+  ctx.exit_code = valid ? kOk : kBadInput;
+}
+
+}  // namespace
+
+void add_validate_command(CLI::App& app, Context& ctx) {
+  auto* sub = app.add_subcommand("validate", "Load and check a topology file; print every problem found");
+  auto opts = std::make_shared<CommonOptions>();
+  auto path = std::make_shared<std::string>();
+  sub->add_option("TOPOLOGY", *path, "The topology YAML file")->required();
+  add_common_options(*sub, *opts, {"text", "json"});
+  sub->callback([&ctx, opts, path] { run_validate(ctx, *opts, *path); });
 }
 
 }  // namespace syncpath::cli
