@@ -1,6 +1,5 @@
 // Live checks against endpoints: the contract between the probes library and its users
 // (the probe and sync subcommands). The library knows nothing of topologies or plans.
-// Draft interface: the probes work may add fields, and should keep these.
 #pragma once
 
 #include <optional>
@@ -13,6 +12,7 @@ namespace syncpath::probes {
 
 enum class Protocol { tcp, mysql, postgresql, http, https };
 
+// Ordered as the ladder fails: the first failing step decides the verdict.
 enum class Verdict {
   reachable, dns_failure, no_route_or_filtered, refused, rejected_by_whitelist, auth_failed,
   tls_failure, timeout
@@ -21,6 +21,7 @@ enum class Verdict {
 const char* to_string(Protocol p);
 const char* to_string(Verdict v);
 std::optional<Protocol> parse_protocol(const std::string& word);
+std::optional<Verdict> parse_verdict(const std::string& word);
 
 struct Target {
   std::string name;                 // data source name or "HOST:PORT"
@@ -29,7 +30,9 @@ struct Target {
   int port = 0;
   Protocol protocol = Protocol::tcp;
   // Credentials for a real login in the handshake; empty username: greeting only.
+  // PostgreSQL without a username introduces itself as "syncpath_probe".
   std::string database, username, password;
+  std::string http_path = "/";      // http/https: the path requested (HEAD)
 };
 
 struct CheckResult {
@@ -43,19 +46,25 @@ struct TargetResult {
   Target target;           // password cleared
   std::string address;     // the address actually connected to
   std::string local_address;  // the address the connection left from (for the whitelist check)
-  std::vector<CheckResult> checks;
+  std::vector<CheckResult> checks;  // dns, tcp, handshake in that order (whitelist: the caller's)
   Verdict verdict = Verdict::reachable;
+  int attempts = 0;        // connection attempts made (1 + retries used)
 };
 
 struct Options {
-  int concurrency = 64;
-  double timeout_seconds = 3.0;
-  int retries = 0;
-  std::string dns_server;  // "IP:PORT" or "IP"; empty: the system resolver configuration
+  int concurrency = 64;       // targets in flight at once
+  double timeout_seconds = 3.0;  // per check (DNS, connect, handshake each)
+  int retries = 0;            // extra attempts for a check that timed out
+  std::string dns_server;     // "IP:PORT" or "IP"; empty: the system resolver configuration
+  bool verify_tls = true;     // https: verify the certificate chain and name
 };
 
+// Empty when the options are usable, else a message naming the option and the fix.
+std::string check_options(const Options& options);
+
 // Runs every target's ladder (DNS, TCP, handshake) through one event loop; returns results in
-// the order of `targets`. Network outcomes are results, never exceptions.
+// the order of `targets`. Network outcomes are results, never exceptions. Call check_options
+// first: unusable options are a std::invalid_argument.
 std::vector<TargetResult> run_probes(const std::vector<Target>& targets, const Options& options);
 
 }  // namespace syncpath::probes

@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev
   mariadb-server mariadb-client postgresql postgresql-client
   iproute2 nftables dnsmasq-base python3 nmap pgloader graphviz procps time
+  libssl-dev openssl jq
 )
 
 missing=()

@@ -1,0 +1,746 @@
+#include "plan.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "graph.hpp"
+
+namespace syncpath {
+
+std::string_view status_name(PairStatus s) {
+  switch (s) {
+    case PairStatus::ready: return "ready";
+    case PairStatus::needs_changes: return "needs_changes";
+    case PairStatus::unsupported: return "unsupported";
+  }
+  return "?";
+}
+
+namespace {
+
+bool has(const std::vector<std::string>& v, std::string_view s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// The block of `net` that holds `block` (its CIDR covering it), or nullopt.
+std::optional<Cidr> covering_cidr(const Network& net, const Cidr& block) {
+  for (const auto& c : net.cidrs)
+    if (c.contains(block)) return c;
+  return std::nullopt;
+}
+
+// The route of `routes` that carries traffic for `block` (longest prefix among those covering
+// the whole block), or nullptr.
+template <typename R>
+const R* best_route(const std::vector<R>& routes, const Cidr& block) {
+  const R* best = nullptr;
+  for (const auto& r : routes)
+    if (r.destination.contains(block) && (!best || r.destination.prefix() > best->destination.prefix())) best = &r;
+  return best;
+}
+
+// Where the group stands for one judgement: the network it starts from and its egress.
+struct Origin {
+  const Network* network = nullptr;
+  const VSwitch* vswitch = nullptr;
+  AttachScope scope = AttachScope::vpc;
+  bool attached = false;        // an existing attachment (else proposed, or a custom host)
+  bool new_vpc = false;         // network is the VPC create_vpc proposes (not in the topology)
+};
+
+class Planner {
+ public:
+  Planner(const Topology& t, const Rules& rules) : t_(t), rules_(rules), graph_(t) {}
+
+  void plan_group(const ResourceGroup& g, const std::vector<const DataSource*>& sources,
+                  const std::function<void(const PairPlan&)>& sink) {
+    group_ = &g;
+    kind_ = to_string(g.kind);
+    // Groups are associated with VPCs of the workspace's region (the loader warns otherwise), and
+    // create_vpc creates one there.
+    region_ = t_.workspace.region;
+    requirement_ = nullptr;
+    for (const auto& r : rules_.requirements)
+      if (has(r.groups, kind_) && t_.workspace.edition < r.edition) requirement_ = &r;
+    requirement_met_ = true;
+    for (const auto& r : rules_.requirements)
+      if (has(r.groups, kind_)) required_edition_ = &r;
+    // One breadth-first search per group (or per host): every source then walks its tree.
+    searches_.clear();
+    if (g.kind == GroupKind::custom) {
+      for (const auto& h : g.hosts) {
+        std::vector<std::size_t> start;
+        if (auto i = net_index(h.network)) start.push_back(*i);
+        searches_.push_back(graph_.search_from(start));
+      }
+    } else {
+      std::vector<std::size_t> start;
+      for (const auto& a : g.attachments)
+        if (auto i = net_index(a.network)) start.push_back(*i);
+      if (start.empty()) start = region_vpcs();
+      searches_.push_back(graph_.search_from(start));
+    }
+    for (const DataSource* s : sources) {
+      plan_one(*s, scratch_);
+      sink(scratch_);
+    }
+  }
+
+  void plan_one(const DataSource& s, PairPlan& p) {
+    const ResourceGroup& g = *group_;
+    p.resource_group = g.id;
+    p.data_source = s.name;
+    p.notes.clear();
+    p.alternatives.clear();
+    p.hosts.clear();
+    if (g.kind == GroupKind::custom && !g.hosts.empty()) {
+      if (g.hosts.size() == 1) {
+        judge(s, &g.hosts[0], 0, std::nullopt, p);
+      } else {
+        p.hosts.resize(g.hosts.size());
+        std::size_t worst = 0;
+        for (std::size_t h = 0; h < g.hosts.size(); ++h) {
+          judge(s, &g.hosts[h], h, std::nullopt, p.hosts[h]);
+          if (p.hosts[h].status > p.hosts[worst].status) worst = h;
+        }
+        static_cast<Judgement&>(p) = p.hosts[worst];
+      }
+    } else {
+      judge(s, nullptr, 0, std::nullopt, p);
+    }
+    // Notes and alternatives.
+    if (const SolutionRule* r = last_rule_) {
+      for (const auto& n : r->notes) p.notes.push_back(n);
+    }
+    if (s.standby.enabled && !has(rules_.standby_groups, kind_)) p.notes.push_back(rules_.standby_note);
+    if (s.security_group == std::nullopt && s.instance_kind == InstanceKind::ecs && p.relation != "local")
+      p.notes.push_back("security_group_not_modelled");
+    const std::string& alt = rules_.public_endpoint_alternative;
+    if (!alt.empty() && s.public_endpoint && p.relation != alt) {
+      Alternative a;
+      std::size_t hosts = (g.kind == GroupKind::custom) ? std::max<std::size_t>(g.hosts.size(), 1) : 1;
+      bool first = true;
+      for (std::size_t h = 0; h < hosts; ++h) {
+        Judgement j;
+        judge(s, g.kind == GroupKind::custom && !g.hosts.empty() ? &g.hosts[h] : nullptr, h, alt, j);
+        if (first || j.status > a.status) {
+          a.solution = j.solution;
+          a.relation = j.relation;
+          a.status = j.status;
+          a.steps = std::move(j.steps);
+        }
+        first = false;
+      }
+      p.alternatives.push_back(std::move(a));
+    }
+  }
+
+ private:
+  std::optional<std::size_t> net_index(std::string_view id) const {
+    const Network* n = t_.find_network(id);
+    if (!n) return std::nullopt;
+    return static_cast<std::size_t>(n - t_.networks.data());
+  }
+
+  // VPCs of the workspace's account and region: where an unattached group would go.
+  std::vector<std::size_t> region_vpcs() const {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < t_.networks.size(); ++i) {
+      const auto& n = t_.networks[i];
+      if (n.kind == NetworkKind::vpc && n.region == region_ && n.account == t_.workspace.account) out.push_back(i);
+    }
+    return out;
+  }
+
+  std::string relation_of(const DataSource& s, const Host* host) const {
+    if (is_file_based(s.type) || s.network.empty()) return "local";
+    if (s.network == kInternet) return "internet";
+    const Network* n = t_.find_network(s.network);
+    if (!n) return "internet";  // the loader rejects unknown networks; be safe anyway
+    std::string_view account = t_.workspace.account, region = t_.workspace.region;
+    if (host) {
+      if (host->network == s.network) return "same_network";
+      if (const Network* hn = t_.find_network(host->network)) {
+        if (!hn->account.empty()) account = hn->account;
+        if (!hn->region.empty()) region = hn->region;
+      }
+    }
+    switch (n->kind) {
+      case NetworkKind::classic: return "classic";
+      case NetworkKind::data_center:
+      case NetworkKind::other_cloud: return "data_center";
+      case NetworkKind::vpc: break;
+    }
+    std::string_view src_account = s.account.empty() ? std::string_view(n->account) : std::string_view(s.account);
+    if (src_account != account) return "vpc_cross_account";
+    if (n->region != region) return "vpc_cross_region";
+    return "vpc_same_region";
+  }
+
+  // The address block a route or rg route must cover to reach the source.
+  std::optional<Cidr> source_block(const DataSource& s, bool via_public) const {
+    if (via_public) {
+      if (s.public_endpoint && s.public_endpoint->ip) return Cidr::host(*s.public_endpoint->ip);
+      return std::nullopt;
+    }
+    if (s.endpoint && s.endpoint->ip) return Cidr::host(*s.endpoint->ip);
+    if (const Network* n = t_.find_network(s.network)) {
+      if (const VSwitch* v = n->find_vswitch(s.vswitch)) return v->cidr;
+      if (!n->cidrs.empty()) return n->cidrs.front();
+    }
+    return std::nullopt;
+  }
+
+  static std::string link_id_for(const Network& a, const Network& b) { return "link-" + a.id + "-" + b.id; }
+  static std::string link_kind_for(const Network& a, const Network& b) {
+    if (a.kind == NetworkKind::vpc && b.kind == NetworkKind::vpc) return "cen";
+    if (a.kind == NetworkKind::classic || b.kind == NetworkKind::classic) return "express_connect";
+    return "vpn_gateway";
+  }
+
+  PlanStep& add_step(Judgement& j, std::string_view action, bool done, std::string detail) {
+    PlanStep& st = j.steps.emplace_back();
+    st.action = action;
+    st.done = done;
+    st.detail = std::move(detail);
+    return st;
+  }
+
+  // Chooses where the group starts for this source. `wants_path`: the solution connects
+  // networks (any attachment may start the path); else the group must sit in the source's VPC
+  // (or, for the Internet, in any VPC).
+  Origin choose_origin(const DataSource& s, const Host* host, std::size_t host_i, bool wants_path,
+                       const std::string& relation, std::optional<NetworkPath>& path) {
+    Origin o;
+    const ResourceGroup& g = *group_;
+    auto src = net_index(s.network);
+    path.reset();
+    if (host) {
+      o.network = t_.find_network(host->network);
+      if (src && host_i < searches_.size()) path = searches_[host_i].path_to(*src);
+      return o;
+    }
+    auto take = [&](const Attachment& a) {
+      o.network = t_.find_network(a.network);
+      o.vswitch = o.network ? o.network->find_vswitch(a.vswitch) : nullptr;
+      o.scope = a.scope;
+      o.attached = true;
+    };
+    const Network* src_net = src ? &t_.networks[*src] : nullptr;
+    if (!wants_path && relation != "internet" && src_net) {
+      for (const auto& a : g.attachments)
+        if (a.network == s.network) {
+          take(a);
+          return o;
+        }
+      o.network = src_net;  // proposed: attach to the source's own VPC
+      o.vswitch = src_net->find_vswitch(s.vswitch);
+      if (!o.vswitch && !src_net->vswitches.empty()) o.vswitch = &src_net->vswitches.front();
+      return o;
+    }
+    if (wants_path && src) {
+      path = searches_.front().path_to(*src);
+      if (path) {
+        const Network& start = t_.networks[path->networks.front()];
+        for (const auto& a : g.attachments)
+          if (a.network == start.id) {
+            take(a);
+            return o;
+          }
+        o.network = &start;  // proposed: the nearest VPC of the region
+        o.vswitch = start.vswitches.empty() ? nullptr : &start.vswitches.front();
+        return o;
+      }
+    }
+    if (!g.attachments.empty()) {
+      // Internet: prefer an attached VPC that already has an Internet NAT gateway.
+      for (const auto& a : g.attachments) {
+        const Network* n = t_.find_network(a.network);
+        if (relation == "internet" && n && n->internet_nat) {
+          take(a);
+          return o;
+        }
+      }
+      take(g.attachments.front());
+      return o;
+    }
+    auto candidates = region_vpcs();
+    if (relation == "internet") {
+      for (auto i : candidates)
+        if (t_.networks[i].internet_nat) {
+          o.network = &t_.networks[i];
+          break;
+        }
+    }
+    if (!o.network && !candidates.empty()) o.network = &t_.networks[candidates.front()];
+    if (!o.network) {
+      o.network = &new_vpc();
+      o.new_vpc = true;
+    }
+    o.vswitch = o.network->vswitches.empty() ? nullptr : &o.network->vswitches.front();
+    return o;
+  }
+
+  std::optional<Cidr> egress_of(EgressKind kind, const Origin& o, const Host* host) const {
+    switch (kind) {
+      case EgressKind::vswitch_cidr:
+        if (o.vswitch) return o.vswitch->cidr;
+        if (o.network && !o.network->cidrs.empty()) return o.network->cidrs.front();
+        return std::nullopt;
+      case EgressKind::eip:
+        if (group_->eip) return Cidr::host(*group_->eip);
+        return std::nullopt;
+      case EgressKind::snat_eip:
+        if (o.network && o.network->internet_nat && o.network->internet_nat->snat_eip)
+          return Cidr::host(*o.network->internet_nat->snat_eip);
+        return std::nullopt;
+      case EgressKind::host_ip:
+        if (host && host->ip) return Cidr::host(*host->ip);
+        return std::nullopt;
+      case EgressKind::host_public_ip:
+        if (host && host->public_ip) return Cidr::host(*host->public_ip);
+        return std::nullopt;
+      case EgressKind::shared_region:
+      case EgressKind::none: return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  static std::string egress_words(EgressKind kind) {
+    switch (kind) {
+      case EgressKind::vswitch_cidr: return "the attached vSwitch's CIDR";
+      case EgressKind::eip: return "the group's EIP (set `eip` on the resource group)";
+      case EgressKind::snat_eip: return "the SNAT EIP of the VPC's Internet NAT gateway";
+      case EgressKind::host_ip: return "the host's IP (set `ip` on the host)";
+      case EgressKind::host_public_ip: return "the host's public IP (set `public_ip` on the host)";
+      case EgressKind::shared_region: return "the shared resource group's published egress CIDRs for its region";
+      case EgressKind::none: return "no address";
+    }
+    return "?";
+  }
+
+  // One judgement of the pair (one host of a custom group, or the group itself). `force`
+  // evaluates another relation (the Internet alternative).
+  void judge(const DataSource& s, const Host* host, std::size_t host_i, std::optional<std::string> force,
+             Judgement& j) {
+    const ResourceGroup& g = *group_;
+    j.host = host ? host->name : std::string();
+    j.steps.clear();
+    j.path.clear();
+    bool via_public = force.has_value();
+    j.relation = force ? *force : relation_of(s, host);
+    const SolutionRule* rule = rules_.find(kind_, j.relation);
+    if (!force) last_rule_ = rule;
+    if (!rule) {  // the rule loader guarantees a full matrix; stay safe with custom rule sets
+      j.solution = "unsupported";
+      j.status = PairStatus::unsupported;
+      return;
+    }
+    j.solution = rule->solution;
+    const bool wants_path = has(rule->steps, "create_link");
+    std::optional<NetworkPath> path;
+    Origin o = choose_origin(s, host, host_i, wants_path, j.relation, path);
+    const Network* src_net = t_.find_network(s.network);
+    auto target = source_block(s, via_public);
+    auto egress = egress_of(rule->egress, o, host);
+    int port = via_public ? (s.public_endpoint ? s.public_endpoint->port : 0) : (s.endpoint ? s.endpoint->port : 0);
+
+    bool blocked = rule->unsupported;
+    if (g.kind == GroupKind::custom && host == nullptr && g.hosts.empty()) {
+      add_step(j, "add_network_route", false, "the custom group has no hosts; add at least one under `hosts`").fixable = false;
+    }
+    // Edition requirement first: it decides whether anything else matters.
+    for (const auto& req : rules_.requirements) {
+      if (!has(req.groups, kind_)) continue;
+      bool ok = t_.workspace.edition >= req.edition;
+      auto& st = add_step(j, req.step, ok,
+                          ok ? "the workspace's " + std::string(to_string(t_.workspace.edition)) + " edition allows " + kind_ + " resource groups"
+                             : kind_ + " resource groups need the " + std::string(to_string(req.edition)) +
+                                   " edition or higher; the workspace has " + std::string(to_string(t_.workspace.edition)));
+      st.fixable = false;  // a purchase, not configuration
+      if (!ok) blocked = true;
+    }
+
+    // The path, hop by hop.
+    if (!rule->unsupported) {
+      j.path.push_back(g.id);
+      if (j.relation == "internet") {
+        if (g.kind == GroupKind::serverless && o.network) j.path.push_back(o.network->id);
+        if (host && !host->network.empty()) j.path.push_back(host->network);
+        j.path.emplace_back(kInternet);
+      } else if (j.relation == "local") {
+        // nothing between the group's host and a file
+      } else if (wants_path && path) {
+        for (std::size_t i = 0; i < path->networks.size(); ++i) {
+          if (i > 0) j.path.push_back(t_.links[path->links[i - 1]].id);
+          j.path.push_back(t_.networks[path->networks[i]].id);
+        }
+      } else if (wants_path && src_net) {
+        std::string start = o.network ? o.network->id : std::string();
+        j.path.push_back(start);
+        if (o.network && o.network != src_net) j.path.push_back(link_id_for(*o.network, *src_net));
+        if (start != src_net->id) j.path.push_back(src_net->id);
+      } else if (src_net) {
+        j.path.push_back(src_net->id);
+      }
+      j.path.push_back(s.name);
+    }
+
+    for (const auto& action : rule->steps) {
+      if (action == "attach_vpc") {
+        check_attach(j, o);
+      } else if (action == "create_link") {
+        check_link(j, o, src_net, path);
+      } else if (action == "add_network_route") {
+        check_routes(j, o, src_net, path, target, egress, host);
+      } else if (action == "add_rg_route") {
+        check_rg_route(j, s, o, src_net, target);
+      } else if (action == "add_whitelist") {
+        check_whitelist(j, s, rule->egress, egress);
+      } else if (action == "add_security_group_rule") {
+        check_security_group(j, s, rule->egress, egress, port);
+      } else if (action == "add_nat_gateway") {
+        check_nat(j, o);
+      } else if (action == "migrate_to_vpc") {
+        auto& st = add_step(j, action, false,
+                            "move " + s.name + " from the classic network into a VPC; serverless and exclusive "
+                            "resource groups cannot reach the classic network");
+        st.fixable = false;
+        st.data_source = s.name;
+      }
+    }
+    if (blocked) {
+      j.status = PairStatus::unsupported;
+    } else {
+      bool all = std::all_of(j.steps.begin(), j.steps.end(), [](const PlanStep& st) { return st.done; });
+      j.status = all ? PairStatus::ready : PairStatus::needs_changes;
+    }
+  }
+
+  void check_attach(Judgement& j, const Origin& o) {
+    const ResourceGroup& g = *group_;
+    if (o.attached) {
+      auto& st = add_step(j, "attach_vpc", true,
+                          g.id + " is attached to " + o.network->id + (o.vswitch ? " (vSwitch " + o.vswitch->id + ")" : ""));
+      st.network = o.network->id;
+      st.vswitch = o.vswitch ? o.vswitch->id : "";
+      st.resource_group = g.id;
+      return;
+    }
+    if (o.new_vpc) {
+      auto& c = add_step(j, "create_vpc", false,
+                         "create a VPC " + o.network->id + " (" + o.network->cidrs.front().str() + ") in " + region_ +
+                             " with a vSwitch " + o.vswitch->id + " (" + o.vswitch->cidr.str() + ") to carry the connection");
+      c.network = o.network->id;
+      c.vswitch = o.vswitch->id;
+      c.cidr = o.network->cidrs.front();
+      c.destination = o.vswitch->cidr;  // the vSwitch's block
+      c.resource_group = g.id;
+      auto& st = add_step(j, "attach_vpc", false, "associate " + g.id + " with the new VPC " + o.network->id);
+      st.network = o.network->id;
+      st.vswitch = c.vswitch;
+      st.resource_group = g.id;
+      return;
+    }
+    auto& st = add_step(j, "attach_vpc", false,
+                        "associate " + g.id + " with " + o.network->id +
+                            (o.vswitch ? ", vSwitch " + o.vswitch->id : " (create a vSwitch in it first)"));
+    st.network = o.network->id;
+    st.vswitch = o.vswitch ? o.vswitch->id : "";
+    st.resource_group = g.id;
+    st.fixable = o.vswitch != nullptr;
+  }
+
+  void check_link(Judgement& j, const Origin& o, const Network* src_net, const std::optional<NetworkPath>& path) {
+    if (!src_net) return;
+    std::string start = o.network ? o.network->id : std::string();
+    if (path) {
+      if (path->links.empty()) return;  // same network: nothing to connect
+      std::string via;
+      for (auto l : path->links) via += (via.empty() ? "" : ", ") + t_.links[l].id;
+      add_step(j, "create_link", true, start + " and " + src_net->id + " are connected over " + via);
+      return;
+    }
+    if (o.network == src_net) return;
+    auto& st = add_step(j, "create_link", false,
+                        "connect " + start + " and " + src_net->id + " (" +
+                            (o.network ? link_kind_for(*o.network, *src_net) : std::string("cen")) +
+                            "); no chain of links joins them");
+    st.network = start;
+    st.peer = src_net->id;
+    st.link = o.network ? link_id_for(*o.network, *src_net) : std::string();
+    st.link_kind = o.network ? link_kind_for(*o.network, *src_net) : std::string("cen");
+    st.fixable = o.network != nullptr;
+  }
+
+  // One direction of one hop: `from` must send `block` over `link`.
+  void check_hop_route(Judgement& j, const Network* from, const std::string& from_id, const std::string& link_id,
+                       const Network* toward, const std::optional<Cidr>& block, const std::string& what) {
+    if (from && from->kind == NetworkKind::classic) return;  // no route table of the user's: nothing to check or add
+    if (!block) {
+      auto& st = add_step(j, "add_network_route", false,
+                          "cannot check " + from_id + "'s route " + what + ": the address is unknown (give the endpoint's `ip` / the egress address)");
+      st.network = from_id;
+      st.link = link_id;
+      st.fixable = false;
+      return;
+    }
+    const Route* r = from ? best_route(from->routes, *block) : nullptr;
+    if (r && r->via == link_id) {
+      auto& st = add_step(j, "add_network_route", true,
+                          from_id + " routes " + block->str() + " via " + link_id + " (" + r->destination.str() + ")");
+      st.network = from_id;
+      st.link = link_id;
+      st.destination = r->destination;
+      return;
+    }
+    // The natural destination is the far network's CIDR holding the address; a more specific
+    // wrong route would still win, so then the exact block is routed.
+    std::optional<Cidr> dest;
+    if (toward) dest = covering_cidr(*toward, *block);
+    if (!dest) dest = block;
+    if (r && r->destination.prefix() > dest->prefix()) dest = block;
+    std::string why = r ? " (now " + r->destination.str() + " goes via " + r->via + ")" : " (no route covers it)";
+    auto& st = add_step(j, "add_network_route", false,
+                        "add a route " + dest->str() + " via " + link_id + " to " + from_id + "'s route table " + what + why);
+    st.network = from_id;
+    st.link = link_id;
+    st.destination = dest;
+  }
+
+  void check_routes(Judgement& j, const Origin& o, const Network* src_net, const std::optional<NetworkPath>& path,
+                    const std::optional<Cidr>& target, const std::optional<Cidr>& egress, const Host* host) {
+    if (!src_net) return;
+    const Network* origin = o.network;
+    if (!path) {  // a link is to be created: its routes are owed too, unless it is a CEN
+      if (!origin || origin == src_net) return;
+      if (link_kind_for(*origin, *src_net) == "cen") return;
+      std::string link = link_id_for(*origin, *src_net);
+      check_hop_route(j, origin, origin->id, link, src_net, target, "toward " + src_net->id);
+      check_hop_route(j, src_net, src_net->id, link, origin, egress, "back to " + egress_owner(host));
+      return;
+    }
+    for (std::size_t i = 0; i + 1 < path->networks.size(); ++i) {
+      const Link& l = t_.links[path->links[i]];
+      if (l.kind == LinkKind::cen) continue;  // a CEN carries routes itself
+      const Network& a = t_.networks[path->networks[i]];
+      const Network& b = t_.networks[path->networks[i + 1]];
+      check_hop_route(j, &a, a.id, l.id, src_net, target, "toward " + src_net->id);
+      check_hop_route(j, &b, b.id, l.id, origin, egress, "back to " + egress_owner(host));
+    }
+  }
+
+  std::string egress_owner(const Host* host) const { return host ? host->name : group_->id; }
+
+  void check_rg_route(Judgement& j, const DataSource& s, const Origin& o, const Network* src_net,
+                      const std::optional<Cidr>& target) {
+    if (!src_net || !o.network) return;
+    const ResourceGroup& g = *group_;
+    bool same_vpc = o.network == src_net;
+    if (same_vpc) {
+      if (o.scope != AttachScope::vswitch || !o.attached) return;  // scope vpc: the system adds it
+      if (target && o.vswitch && o.vswitch->cidr.contains(*target)) return;  // inside the vSwitch
+    }
+    std::optional<Cidr> dest;
+    if (target) {
+      dest = covering_cidr(*src_net, *target);
+      if (same_vpc) {
+        const VSwitch* v = src_net->find_vswitch(s.vswitch);
+        dest = v && v->cidr.contains(*target) ? std::optional<Cidr>(v->cidr) : target;
+      }
+      if (!dest) dest = target;
+    }
+    if (!target) {
+      auto& st = add_step(j, "add_rg_route", false,
+                          "cannot check " + g.id + "'s routes: the address of " + s.name + " is unknown (give the endpoint's `ip`)");
+      st.fixable = false;
+      st.resource_group = g.id;
+      st.network = o.network->id;
+      return;
+    }
+    const GroupRoute* r = best_route(g.routes, *target);
+    if (r && r->network == o.network->id) {
+      auto& st = add_step(j, "add_rg_route", true,
+                          g.id + " routes " + r->destination.str() + " into " + o.network->id);
+      st.resource_group = g.id;
+      st.network = o.network->id;
+      st.destination = r->destination;
+      return;
+    }
+    auto& st = add_step(j, "add_rg_route", false,
+                        "add a route " + dest->str() + " to " + g.id + " into " + o.network->id +
+                            (same_vpc ? " (it is attached with scope vswitch and " + s.name + " is outside " +
+                                            (o.vswitch ? o.vswitch->id : std::string("the vSwitch")) + ")"
+                                      : " (the path leaves the attached VPC)"));
+    st.resource_group = g.id;
+    st.network = o.network->id;
+    st.destination = dest;
+  }
+
+  void check_whitelist(Judgement& j, const DataSource& s, EgressKind kind, const std::optional<Cidr>& egress) {
+    if (!s.whitelist) {
+      auto& st = add_step(j, "add_whitelist", true, s.name + " has no whitelist: every address is allowed");
+      st.data_source = s.name;
+      return;
+    }
+    if (!egress) {
+      auto& st = add_step(j, "add_whitelist", false, "add " + egress_words(kind) + " to the whitelist of " + s.name);
+      st.data_source = s.name;
+      st.fixable = false;
+      return;
+    }
+    for (const auto& c : *s.whitelist) {
+      if (c.contains(*egress)) {
+        auto& st = add_step(j, "add_whitelist", true, s.name + "'s whitelist admits " + egress->str() + " (" + c.str() + ")");
+        st.data_source = s.name;
+        st.cidr = egress;
+        return;
+      }
+    }
+    auto& st = add_step(j, "add_whitelist", false, "add " + egress->str() + " to the whitelist of " + s.name);
+    st.data_source = s.name;
+    st.cidr = egress;
+  }
+
+  void check_security_group(Judgement& j, const DataSource& s, EgressKind kind, const std::optional<Cidr>& egress,
+                            int port) {
+    if (!s.security_group) return;  // not modelled (a note says so for ECS-hosted sources)
+    if (!egress) {
+      auto& st = add_step(j, "add_security_group_rule", false,
+                          "open tcp port " + std::to_string(port) + " of " + s.name + "'s security group to " + egress_words(kind));
+      st.data_source = s.name;
+      st.protocol = "tcp";
+      st.port = port;
+      st.fixable = false;
+      return;
+    }
+    for (const auto& r : *s.security_group) {
+      bool proto = r.protocol == "tcp" || r.protocol == "all";
+      bool port_ok = r.port == port || (r.protocol == "all" && r.port == 0);
+      if (proto && port_ok && r.source.contains(*egress)) {
+        auto& st = add_step(j, "add_security_group_rule", true,
+                            s.name + "'s security group admits " + egress->str() + " on " + r.protocol + " port " +
+                                std::to_string(port) + " (" + r.source.str() + ")");
+        st.data_source = s.name;
+        st.cidr = egress;
+        st.protocol = "tcp";
+        st.port = port;
+        return;
+      }
+    }
+    auto& st = add_step(j, "add_security_group_rule", false,
+                        "add an ingress rule tcp port " + std::to_string(port) + " from " + egress->str() +
+                            " to the security group of " + s.name);
+    st.data_source = s.name;
+    st.cidr = egress;
+    st.protocol = "tcp";
+    st.port = port;
+  }
+
+  void check_nat(Judgement& j, const Origin& o) {
+    if (!o.network) return;
+    if (o.network->internet_nat) {
+      auto& st = add_step(j, "add_nat_gateway", true,
+                          o.network->id + " has an Internet NAT gateway" +
+                              (o.network->internet_nat->snat_eip ? " (SNAT EIP " + o.network->internet_nat->snat_eip->str() + ")" : ""));
+      st.network = o.network->id;
+      st.vswitch = o.network->internet_nat->vswitch;
+      return;
+    }
+    auto& st = add_step(j, "add_nat_gateway", false,
+                        "give " + o.network->id + " an Internet NAT gateway with an SNAT entry and an EIP");
+    st.network = o.network->id;
+    st.vswitch = o.vswitch ? o.vswitch->id : "";
+    st.fixable = o.vswitch != nullptr;
+  }
+
+  // The VPC create_vpc proposes: in the workspace's account and region, on a /16 of 10.0.0.0/8
+  // that overlaps nothing in the topology (10.255.0.0/16 if everything does: then the user
+  // picks). Made once, so every pair proposes the same one.
+  const Network& new_vpc() {
+    if (!new_vpc_) {
+      Network n;
+      n.id = "vpc-syncpath-" + region_;
+      n.kind = NetworkKind::vpc;
+      n.account = t_.workspace.account;
+      n.region = region_;
+      Cidr block(Ipv4((10u << 24) | (255u << 16)), 16);
+      for (std::uint32_t b = 0; b < 256; ++b) {
+        Cidr c(Ipv4((10u << 24) | (b << 16)), 16);
+        bool clash = false;
+        for (const auto& net : t_.networks) {
+          for (const auto& nc : net.cidrs) clash = clash || nc.overlaps(c);
+          for (const auto& v : net.vswitches) clash = clash || v.cidr.overlaps(c);
+        }
+        if (!clash) {
+          block = c;
+          break;
+        }
+      }
+      n.cidrs = {block};
+      n.vswitches = {VSwitch{"vsw-syncpath-" + region_, region_ + "-a", Cidr(block.network(), 24), {}}};
+      new_vpc_ = std::move(n);
+    }
+    return *new_vpc_;
+  }
+
+  const Topology& t_;
+  const Rules& rules_;
+  TopologyGraph graph_;
+  std::optional<Network> new_vpc_;
+  const ResourceGroup* group_ = nullptr;
+  std::string kind_;
+  std::string region_;
+  const Requirement* requirement_ = nullptr;
+  const Requirement* required_edition_ = nullptr;
+  bool requirement_met_ = true;
+  const SolutionRule* last_rule_ = nullptr;
+  std::vector<TopologyGraph::Search> searches_;
+  PairPlan scratch_;  // reused: a pair's strings and vectors keep their capacity
+};
+
+}  // namespace
+
+void plan_pairs(const Topology& topology, const Rules& rules, const PlanFilter& filter,
+                const std::function<void(const PairPlan&)>& sink, std::vector<std::string>* unknown) {
+  std::vector<const ResourceGroup*> groups;
+  std::vector<const DataSource*> sources;
+  if (filter.groups.empty()) {
+    for (const auto& g : topology.resource_groups) groups.push_back(&g);
+  } else {
+    std::unordered_set<std::string> want(filter.groups.begin(), filter.groups.end());
+    for (const auto& g : topology.resource_groups)
+      if (want.count(g.id)) groups.push_back(&g);
+    for (const auto& id : filter.groups)
+      if (!topology.find_group(id) && unknown) unknown->push_back("resource group `" + id + "`");
+  }
+  if (filter.sources.empty()) {
+    for (const auto& s : topology.data_sources) sources.push_back(&s);
+  } else {
+    std::unordered_set<std::string> want(filter.sources.begin(), filter.sources.end());
+    for (const auto& s : topology.data_sources)
+      if (want.count(s.name)) sources.push_back(&s);
+    for (const auto& n : filter.sources)
+      if (!topology.find_source(n) && unknown) unknown->push_back("data source `" + n + "`");
+  }
+  Planner planner(topology, rules);
+  for (const ResourceGroup* g : groups) planner.plan_group(*g, sources, sink);
+}
+
+std::vector<PairPlan> plan_all(const Topology& topology, const Rules& rules, const PlanFilter& filter) {
+  std::vector<PairPlan> out;
+  plan_pairs(topology, rules, filter, [&](const PairPlan& p) { out.push_back(p); });
+  return out;
+}
+
+std::optional<PairPlan> plan_pair(const Topology& topology, std::string_view group, std::string_view source,
+                                  const Rules& rules) {
+  if (!topology.find_group(group) || !topology.find_source(source)) return std::nullopt;
+  std::optional<PairPlan> out;
+  PlanFilter f{{std::string(group)}, {std::string(source)}};
+  plan_pairs(topology, rules, f, [&](const PairPlan& p) { out = p; });
+  return out;
+}
+
+}  // namespace syncpath

@@ -1,0 +1,86 @@
+// The planner: for each (resource group, data source) pair, the relation, the solution the rules
+// pick, the path through the topology, and every step checked against the topology.
+// Plain data and functions; no third-party types.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ipv4.hpp"
+#include "model.hpp"
+#include "rules.hpp"
+
+namespace syncpath {
+
+enum class PairStatus { ready, needs_changes, unsupported };  // ordered: worse is greater
+std::string_view status_name(PairStatus s);
+
+struct PlanStep {
+  std::string action;  // attach_vpc, create_vpc, create_link, add_network_route, add_rg_route,
+                       // add_whitelist, add_nat_gateway, add_security_group_rule,
+                       // upgrade_edition, migrate_to_vpc
+  bool done = false;
+  std::string detail;  // one plain sentence
+  // Structured fields (empty / nullopt when they do not apply), enough to apply the step:
+  std::string network;               // the network whose route table, VPC to attach, NAT VPC
+  std::string vswitch;               // attach_vpc: the vSwitch; add_nat_gateway: its vSwitch
+  std::string link;                  // create_link: the new link's id; routes: the `via` link
+  std::string link_kind;             // create_link: express_connect | vpn_gateway | cen
+  std::string peer;                  // create_link: the other network
+  std::optional<Cidr> destination;   // add_network_route / add_rg_route: destination block
+  std::optional<Cidr> cidr;          // add_whitelist / add_security_group_rule: block to admit
+  std::string protocol;              // add_security_group_rule
+  int port = 0;                      // add_security_group_rule
+  std::string data_source;           // whitelist / security group: the source to change
+  std::string resource_group;        // attach_vpc / add_rg_route: the group to change
+  bool fixable = true;               // --fix can apply it by editing the topology
+};
+
+// One judgement: for serverless, exclusive and shared groups the group itself; for a custom
+// group one per host.
+struct Judgement {
+  std::string host;  // custom groups: the host's name; else empty
+  std::string relation;
+  std::string solution;
+  PairStatus status = PairStatus::ready;
+  std::vector<std::string> path;  // hop names: group, networks, links, ..., data source
+  std::vector<PlanStep> steps;
+};
+
+struct Alternative {
+  std::string solution;
+  std::string relation;
+  PairStatus status = PairStatus::ready;
+  std::vector<PlanStep> steps;
+};
+
+struct PairPlan : Judgement {  // the top-level fields are the worst host's (or the only one)
+  std::string resource_group;
+  std::string data_source;
+  std::vector<std::string> notes;
+  std::vector<Alternative> alternatives;
+  std::vector<Judgement> hosts;  // custom groups with several hosts: each host's result
+};
+
+struct PlanFilter {  // empty lists select everything
+  std::vector<std::string> groups;
+  std::vector<std::string> sources;
+};
+
+// Plans every selected pair, group by group in file order, sources in file order, handing each
+// to `sink` as soon as it is made (nothing is kept: memory stays flat in the number of pairs).
+// Filter names that do not exist are reported in `unknown` (if given) and skipped.
+void plan_pairs(const Topology& topology, const Rules& rules, const PlanFilter& filter,
+                const std::function<void(const PairPlan&)>& sink,
+                std::vector<std::string>* unknown = nullptr);
+// Convenience for small topologies and tests.
+std::vector<PairPlan> plan_all(const Topology& topology, const Rules& rules = default_rules(),
+                               const PlanFilter& filter = {});
+// One pair; nullopt when either name is unknown.
+std::optional<PairPlan> plan_pair(const Topology& topology, std::string_view group,
+                                  std::string_view source, const Rules& rules = default_rules());
+
+}  // namespace syncpath

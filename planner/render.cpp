@@ -1,0 +1,426 @@
+#include "render.hpp"
+
+#include <map>
+#include <ostream>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace syncpath {
+
+void json_string(std::ostream& out, std::string_view s) {
+  out.put('"');
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c != '"' && c != '\\' && c >= 0x20) continue;
+    out.write(s.data() + start, static_cast<std::streamsize>(i - start));
+    start = i + 1;
+    switch (c) {
+      case '"': out << "\\\""; break;
+      case '\\': out << "\\\\"; break;
+      case '\n': out << "\\n"; break;
+      case '\t': out << "\\t"; break;
+      case '\r': out << "\\r"; break;
+      default: {
+        static const char* hex = "0123456789abcdef";
+        char buf[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
+        out << buf;
+      }
+    }
+  }
+  out.write(s.data() + start, static_cast<std::streamsize>(s.size() - start));
+  out.put('"');
+}
+
+namespace {
+
+void json_field(std::ostream& out, const char* key, std::string_view value) {
+  if (value.empty()) return;
+  out << ",\"" << key << "\":";
+  json_string(out, value);
+}
+
+void json_strings(std::ostream& out, const std::vector<std::string>& v) {
+  out.put('[');
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out.put(',');
+    json_string(out, v[i]);
+  }
+  out.put(']');
+}
+
+void json_steps(std::ostream& out, const std::vector<PlanStep>& steps) {
+  out.put('[');
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (i) out.put(',');
+    json_step(out, steps[i]);
+  }
+  out.put(']');
+}
+
+void json_judgement_body(std::ostream& out, const Judgement& j) {
+  out << "\"relation\":";
+  json_string(out, j.relation);
+  out << ",\"solution\":";
+  json_string(out, j.solution);
+  out << ",\"status\":\"" << status_name(j.status) << '"';
+  out << ",\"path\":";
+  json_strings(out, j.path);
+  out << ",\"steps\":";
+  json_steps(out, j.steps);
+}
+
+}  // namespace
+
+void json_step(std::ostream& out, const PlanStep& st) {
+  out << "{\"action\":";
+  json_string(out, st.action);
+  out << ",\"done\":" << (st.done ? "true" : "false") << ",\"detail\":";
+  json_string(out, st.detail);
+  json_field(out, "network", st.network);
+  json_field(out, "vswitch", st.vswitch);
+  json_field(out, "link", st.link);
+  json_field(out, "link_kind", st.link_kind);
+  json_field(out, "peer", st.peer);
+  if (st.destination) json_field(out, "destination", st.destination->str());
+  if (st.cidr) json_field(out, "cidr", st.cidr->str());
+  json_field(out, "protocol", st.protocol);
+  if (st.port) out << ",\"port\":" << st.port;
+  json_field(out, "data_source", st.data_source);
+  json_field(out, "resource_group", st.resource_group);
+  if (!st.done) out << ",\"fixable\":" << (st.fixable ? "true" : "false");
+  out.put('}');
+}
+
+void json_pair(std::ostream& out, const PairPlan& p) {
+  out << "{\"resource_group\":";
+  json_string(out, p.resource_group);
+  out << ",\"data_source\":";
+  json_string(out, p.data_source);
+  if (!p.host.empty()) {
+    out << ",\"host\":";
+    json_string(out, p.host);
+  }
+  out.put(',');
+  json_judgement_body(out, p);
+  out << ",\"notes\":";
+  json_strings(out, p.notes);
+  out << ",\"alternatives\":[";
+  for (std::size_t i = 0; i < p.alternatives.size(); ++i) {
+    const auto& a = p.alternatives[i];
+    if (i) out.put(',');
+    out << "{\"solution\":";
+    json_string(out, a.solution);
+    out << ",\"relation\":";
+    json_string(out, a.relation);
+    out << ",\"status\":\"" << status_name(a.status) << "\",\"steps\":";
+    json_steps(out, a.steps);
+    out.put('}');
+  }
+  out.put(']');
+  if (!p.hosts.empty()) {
+    out << ",\"hosts\":[";
+    for (std::size_t i = 0; i < p.hosts.size(); ++i) {
+      if (i) out.put(',');
+      out << "{\"host\":";
+      json_string(out, p.hosts[i].host);
+      out.put(',');
+      json_judgement_body(out, p.hosts[i]);
+      out.put('}');
+    }
+    out.put(']');
+  }
+  out.put('}');
+}
+
+std::string step_key(const PlanStep& st) {
+  std::string k = st.action;
+  auto add = [&](std::string_view v) {
+    k += '|';
+    k += v;
+  };
+  add(st.network);
+  add(st.vswitch);
+  add(st.link);
+  add(st.peer);
+  add(st.destination ? st.destination->str() : "");
+  add(st.cidr ? st.cidr->str() : "");
+  add(st.protocol);
+  add(std::to_string(st.port));
+  add(st.data_source);
+  add(st.resource_group);
+  if (!st.fixable) add(st.detail);  // no structured fix: only the same words are the same action
+  return k;
+}
+
+std::string console_action(const PlanStep& st) {
+  const std::string dest = st.destination ? st.destination->str() : "?";
+  const std::string cidr = st.cidr ? st.cidr->str() : "?";
+  if (!st.fixable) return st.detail;
+  if (st.action == "create_vpc")
+    return "VPC console > Create VPC `" + st.network + "` with vSwitch `" + st.vswitch + "` (API: CreateVpc, CreateVSwitch)";
+  if (st.action == "attach_vpc")
+    return "DataWorks console > Resource Groups > `" + st.resource_group + "` > Network Settings > Associate VPC `" + st.network +
+           "`, vSwitch `" + st.vswitch + "` (API: CreateResourceGroupNetwork / AssociateVpc)";
+  if (st.action == "create_link")
+    return "Connect `" + st.network + "` and `" + st.peer + "` with a new link `" + st.link + "` of kind " + st.link_kind +
+           " (" + (st.link_kind == "cen" ? "CEN console > Attach network instances; API: AttachCenChildInstance" :
+                    st.link_kind == "vpn_gateway" ? "VPN Gateway console > IPsec connections; API: CreateVpnConnection" :
+                                                    "Express Connect console > Create VBR / peering; API: CreateVirtualBorderRouter") + ")";
+  if (st.action == "add_network_route")
+    return "VPC console > Route Tables of `" + st.network + "` > Add Route Entry: destination " + dest + ", next hop `" + st.link +
+           "` (API: CreateRouteEntry)";
+  if (st.action == "add_rg_route")
+    return "DataWorks console > Resource Groups > `" + st.resource_group + "` > Network Settings > Add Route: destination " + dest +
+           " in `" + st.network + "`";
+  if (st.action == "add_whitelist")
+    return "Add " + cidr + " to the whitelist of `" + st.data_source + "` (RDS console: Data Security > Whitelist Settings; API: ModifySecurityIps; self-managed: the database's allow list)";
+  if (st.action == "add_security_group_rule")
+    return "ECS console > Security Groups of `" + st.data_source + "` > Add inbound rule: " + st.protocol + " port " +
+           std::to_string(st.port) + " from " + cidr + " (API: AuthorizeSecurityGroup)";
+  if (st.action == "add_nat_gateway")
+    return "NAT Gateway console > Create Internet NAT gateway in `" + st.network + "`, vSwitch `" + st.vswitch +
+           "`, bind an EIP and add an SNAT entry (API: CreateNatGateway, AssociateEipAddress, CreateSnatEntry)";
+  return st.detail;
+}
+
+namespace {
+
+const char* kReset = "\033[0m";
+const char* status_color(PairStatus s) {
+  switch (s) {
+    case PairStatus::ready: return "\033[32m";
+    case PairStatus::needs_changes: return "\033[33m";
+    case PairStatus::unsupported: return "\033[31m";
+  }
+  return "";
+}
+
+std::string join_path(const std::vector<std::string>& path) {
+  std::string out;
+  for (const auto& p : path) out += (out.empty() ? "" : " > ") + p;
+  return out.empty() ? "(none)" : out;
+}
+
+struct Counts {
+  std::size_t ready = 0, needs_changes = 0, unsupported = 0;
+  void add(PairStatus s) {
+    (s == PairStatus::ready ? ready : s == PairStatus::needs_changes ? needs_changes : unsupported)++;
+  }
+  std::size_t total() const { return ready + needs_changes + unsupported; }
+};
+
+class TextRenderer : public PlanRenderer {
+ public:
+  TextRenderer(std::ostream& out, RenderOptions o) : out_(out), o_(o) {}
+  void pair(const PairPlan& p) override {
+    counts_.add(p.status);
+    if (o_.quiet && p.status == PairStatus::ready) return;
+    out_ << p.resource_group << " -> " << p.data_source << ": ";
+    if (o_.color) out_ << status_color(p.status);
+    out_ << status_name(p.status);
+    if (o_.color) out_ << kReset;
+    out_ << " (" << p.relation << ", " << p.solution << ")\n";
+    if (p.hosts.empty()) {
+      body(p, "  ");
+    } else {
+      for (const auto& h : p.hosts) {
+        out_ << "  host " << h.host << ": " << status_name(h.status) << " (" << h.relation << ", " << h.solution << ")\n";
+        body(h, "    ");
+      }
+    }
+    for (const auto& n : p.notes) out_ << "  note: " << n << '\n';
+    for (const auto& a : p.alternatives)
+      out_ << "  alternative: " << a.solution << " over " << a.relation << " (" << status_name(a.status) << ")\n";
+  }
+  void end() override {
+    out_ << counts_.total() << " pairs: " << counts_.ready << " ready, " << counts_.needs_changes << " need changes, "
+         << counts_.unsupported << " unsupported\n";
+  }
+
+ private:
+  void body(const Judgement& j, const char* indent) {
+    if (!j.host.empty() && indent[2] == 0) out_ << indent << "host: " << j.host << '\n';
+    out_ << indent << "path: " << join_path(j.path) << '\n';
+    for (const auto& st : j.steps) {
+      out_ << indent;
+      if (o_.color) out_ << (st.done ? "\033[32m" : "\033[33m");
+      out_ << (st.done ? "[done]" : "[todo]");
+      if (o_.color) out_ << kReset;
+      out_ << ' ' << st.action << ": " << st.detail << '\n';
+    }
+  }
+  std::ostream& out_;
+  RenderOptions o_;
+  Counts counts_;
+};
+
+class JsonRenderer : public PlanRenderer {
+ public:
+  explicit JsonRenderer(std::ostream& out) : out_(out) {}
+  void begin() override { out_ << "{\"pairs\":["; }
+  void pair(const PairPlan& p) override {
+    out_ << (first_ ? "\n" : ",\n");
+    first_ = false;
+    json_pair(out_, p);
+  }
+  void end() override { out_ << (first_ ? "]}\n" : "\n]}\n"); }
+
+ private:
+  std::ostream& out_;
+  bool first_ = true;
+};
+
+// The remediation checklist: one entry per distinct action, in the order a person works
+// (create, attach, connect, route, open), listing every pair it unblocks.
+class MarkdownRenderer : public PlanRenderer {
+ public:
+  MarkdownRenderer(std::ostream& out, const Topology& t) : out_(out), t_(t) {}
+  void pair(const PairPlan& p) override {
+    counts_.add(p.status);
+    std::string name = p.resource_group + " → " + p.data_source;
+    if (p.status == PairStatus::unsupported) unsupported_.push_back(name + " (" + p.relation + ")");
+    auto take = [&](const Judgement& j) {
+      for (const auto& st : j.steps) {
+        if (st.done) continue;
+        std::string key = step_key(st);
+        auto it = index_.find(key);
+        if (it == index_.end()) {
+          it = index_.emplace(key, entries_.size()).first;
+          entries_.push_back({st, {}});
+        }
+        auto& pairs = entries_[it->second].pairs;
+        std::string label = j.host.empty() ? name : name + " (host " + j.host + ")";
+        if (pairs.empty() || pairs.back() != label) pairs.push_back(label);
+      }
+    };
+    if (p.hosts.empty()) take(p);
+    for (const auto& h : p.hosts) take(h);
+  }
+  void end() override {
+    out_ << "# Remediation checklist: " << t_.workspace.name << "\n\n";
+    out_ << counts_.total() << " pairs: " << counts_.ready << " ready, " << counts_.needs_changes << " need changes, "
+         << counts_.unsupported << " unsupported.\n";
+    static const std::vector<std::pair<std::string, std::string>> order{
+        {"upgrade_edition", "Upgrade the edition"},  {"migrate_to_vpc", "Migrate classic sources"},
+        {"create_vpc", "Create VPCs"},                {"attach_vpc", "Associate resource groups with VPCs"},
+        {"create_link", "Connect networks"},          {"add_network_route", "Add network routes"},
+        {"add_rg_route", "Add resource-group routes"}, {"add_nat_gateway", "Add Internet NAT gateways"},
+        {"add_whitelist", "Add whitelist entries"},   {"add_security_group_rule", "Open security groups"}};
+    if (entries_.empty()) out_ << "\nNothing to do.\n";
+    for (const auto& [action, title] : order) {
+      bool any = false;
+      for (const auto& e : entries_) {
+        if (e.step.action != action) continue;
+        if (!any) out_ << "\n## " << title << "\n\n";
+        any = true;
+        out_ << "- [ ] " << console_action(e.step) << (e.step.fixable ? "" : " *(not fixable by configuration)*") << "\n";
+        out_ << "  - unblocks: ";
+        for (std::size_t i = 0; i < e.pairs.size(); ++i) out_ << (i ? ", " : "") << e.pairs[i];
+        out_ << '\n';
+      }
+    }
+    if (!unsupported_.empty()) {
+      out_ << "\n## Unsupported pairs\n\n";
+      for (const auto& u : unsupported_) out_ << "- " << u << '\n';
+    }
+  }
+
+ private:
+  struct Entry {
+    PlanStep step;
+    std::vector<std::string> pairs;
+  };
+  std::ostream& out_;
+  const Topology& t_;
+  Counts counts_;
+  std::vector<Entry> entries_;
+  std::unordered_map<std::string, std::size_t> index_;
+  std::vector<std::string> unsupported_;
+};
+
+std::string dot_id(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";  // a line break inside a label
+      continue;
+    }
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+const char* dot_color(PairStatus s) {
+  switch (s) {
+    case PairStatus::ready: return "green4";
+    case PairStatus::needs_changes: return "orange";
+    case PairStatus::unsupported: return "red";
+  }
+  return "black";
+}
+
+class DotRenderer : public PlanRenderer {
+ public:
+  DotRenderer(std::ostream& out, const Topology& t) : out_(out), t_(t) {}
+  void pair(const PairPlan& p) override { paths_.push_back({p.path, p.status, p.resource_group + " → " + p.data_source}); }
+  void end() override {
+    out_ << "graph syncpath {\n  graph [rankdir=LR, label=" << dot_id("syncpath plan: " + t_.workspace.name) << "];\n";
+    out_ << "  node [fontname=\"Helvetica\"];\n";
+    std::unordered_set<std::string> nodes;
+    auto node = [&](const std::string& id, const char* shape, const std::string& label) {
+      if (!nodes.insert(id).second) return;
+      out_ << "  " << dot_id(id) << " [shape=" << shape << ", label=" << dot_id(label) << "];\n";
+    };
+    for (const auto& n : t_.networks) node(n.id, "ellipse", n.id + "\n" + std::string(to_string(n.kind)));
+    node(std::string(kInternet), "doublecircle", "internet");
+    for (const auto& l : t_.links) node(l.id, "diamond", l.id + "\n" + std::string(to_string(l.kind)));
+    for (const auto& g : t_.resource_groups) node(g.id, "box", g.id + "\n" + std::string(to_string(g.kind)));
+    for (const auto& s : t_.data_sources) node(s.name, "cylinder", s.name + "\n" + std::string(to_string(s.type)));
+    // The topology's own structure in grey.
+    for (const auto& l : t_.links) {
+      out_ << "  " << dot_id(l.between[0]) << " -- " << dot_id(l.id) << " [color=gray70];\n";
+      out_ << "  " << dot_id(l.id) << " -- " << dot_id(l.between[1]) << " [color=gray70];\n";
+    }
+    for (const auto& g : t_.resource_groups) {
+      for (const auto& a : g.attachments)
+        out_ << "  " << dot_id(g.id) << " -- " << dot_id(a.network) << " [color=gray70, style=dashed];\n";
+      for (const auto& h : g.hosts)
+        out_ << "  " << dot_id(g.id) << " -- " << dot_id(h.network) << " [color=gray70, style=dashed, label=" << dot_id(h.name) << "];\n";
+    }
+    for (const auto& s : t_.data_sources)
+      if (!s.network.empty()) out_ << "  " << dot_id(s.network) << " -- " << dot_id(s.name) << " [color=gray70, style=dashed];\n";
+    // Each pair's path, coloured by status; hops that do not exist yet are drawn as nodes too.
+    for (const auto& pp : paths_) {
+      for (const auto& hop : pp.path) node(hop, "box", hop + "\n(proposed)");
+      for (std::size_t i = 0; i + 1 < pp.path.size(); ++i)
+        out_ << "  " << dot_id(pp.path[i]) << " -- " << dot_id(pp.path[i + 1]) << " [color=" << dot_color(pp.status)
+             << ", penwidth=2, tooltip=" << dot_id(pp.label + ": " + std::string(status_name(pp.status))) << "];\n";
+    }
+    out_ << "}\n";
+  }
+
+ private:
+  struct PathEntry {
+    std::vector<std::string> path;
+    PairStatus status;
+    std::string label;
+  };
+  std::ostream& out_;
+  const Topology& t_;
+  std::vector<PathEntry> paths_;
+};
+
+}  // namespace
+
+std::unique_ptr<PlanRenderer> make_plan_renderer(const std::string& format, std::ostream& out, const Topology& topology,
+                                                 RenderOptions options) {
+  if (format == "text") return std::make_unique<TextRenderer>(out, options);
+  if (format == "json") return std::make_unique<JsonRenderer>(out);
+  if (format == "markdown") return std::make_unique<MarkdownRenderer>(out, topology);
+  if (format == "dot") return std::make_unique<DotRenderer>(out, topology);
+  return nullptr;
+}
+
+}  // namespace syncpath

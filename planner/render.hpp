@@ -1,0 +1,42 @@
+// Renderers for plans: text, markdown (the merged remediation checklist), json (streamed) and dot.
+// Each takes pairs one at a time; text and json write as they go, so memory stays flat; markdown
+// and dot keep what they merge (one entry per distinct action / per pair path).
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include "model.hpp"
+#include "plan.hpp"
+
+namespace syncpath {
+
+struct RenderOptions {
+  bool color = false;  // ANSI colour (text only; the caller decides: terminal and not --no-color)
+  bool quiet = false;  // text: only pairs that are not ready, and the summary
+};
+
+class PlanRenderer {
+ public:
+  virtual ~PlanRenderer() = default;
+  virtual void begin() {}
+  virtual void pair(const PairPlan& p) = 0;
+  virtual void end() {}
+};
+
+// format: text | markdown | json | dot; nullptr for another word.
+std::unique_ptr<PlanRenderer> make_plan_renderer(const std::string& format, std::ostream& out,
+                                                 const Topology& topology, RenderOptions options = {});
+
+// JSON helpers shared by the plan, diff and whichgroup outputs.
+void json_string(std::ostream& out, std::string_view s);
+void json_step(std::ostream& out, const PlanStep& st);
+void json_pair(std::ostream& out, const PairPlan& p);
+
+// One line per step as the markdown checklist words it: the console / API action to take.
+std::string console_action(const PlanStep& st);
+// A key that is equal for two steps exactly when one action fixes both.
+std::string step_key(const PlanStep& st);
+
+}  // namespace syncpath

@@ -1,0 +1,183 @@
+// The plan, diff and whichgroup commands in-process: formats, filters, exit codes, --fix, --rules.
+#include <filesystem>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "app.hpp"
+#include "fix.hpp"
+#include "plan_test_util.hpp"
+
+using namespace syncpath;
+using namespace plan_test;
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run run(std::vector<std::string> args) {
+  args.insert(args.begin(), "syncpath");
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  int code = cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() / ("syncpath-plancli-" + std::to_string(::getpid()) + "-" +
+                                                     std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name, std::ios::binary) << text;
+    return (path / name).string();
+  }
+};
+
+const std::string kMatrix = source_path("tests/data/plan/matrix.yaml");
+
+}  // namespace
+
+TEST_CASE("plan exits 0 when every selected pair is ready, 1 on findings, 2 on bad input") {
+  CHECK(run({"plan", kMatrix, "--rg", "rg-exclusive", "--source", "bj_db"}).code == 0);
+  CHECK(run({"plan", kMatrix}).code == 1);  // classic and shared pairs are unsupported
+  CHECK(run({"plan", kMatrix, "--rg", "rg-shared"}).code == 1);
+  auto unknown = run({"plan", kMatrix, "--rg", "rg-nope"});
+  CHECK(unknown.code == 2);
+  CHECK(unknown.err.find("--rg rg-nope") != std::string::npos);
+  CHECK(run({"plan", "/nonexistent/topology.yaml"}).code == 2);
+  CHECK(run({"plan", kMatrix, "--format", "yaml"}).code == 2);
+  TempDir dir;
+  auto bad = run({"plan", dir.write("bad.yaml", "version: 1\nworkspace: {name: w}\n")});
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("bad.yaml:") != std::string::npos);  // diagnostics as validate prints them
+}
+
+TEST_CASE("plan --format json has the spec's keys, one object per pair, and parses") {
+  auto r = run({"plan", kMatrix, "--format", "json", "--rg", "rg-exclusive"});
+  auto doc = nlohmann::json::parse(r.out);
+  REQUIRE(doc["pairs"].size() == 8);
+  const auto& p = doc["pairs"][2];
+  CHECK(p["resource_group"] == "rg-exclusive");
+  CHECK(p["data_source"] == "bj_db");
+  CHECK(p["relation"] == "vpc_cross_region");
+  CHECK(p["solution"] == "link_and_route");
+  CHECK(p["status"] == "ready");
+  CHECK(p["path"] == nlohmann::json::array({"rg-exclusive", "vpc-hz", "ec-hz-bj", "vpc-bj", "bj_db"}));
+  CHECK(p["steps"][0]["action"] == "attach_vpc");
+  CHECK(p["steps"][0]["done"] == true);
+  CHECK(p["steps"][0].contains("detail"));
+  CHECK(p["alternatives"].is_array());
+  CHECK(p["notes"].is_array());
+}
+
+TEST_CASE("plan --format text marks steps done or to do, colours only when asked for a terminal") {
+  auto r = run({"plan", kMatrix, "--rg", "rg-exclusive", "--source", "classic_db"});
+  CHECK(r.out.find("rg-exclusive -> classic_db: unsupported (classic, unsupported)") != std::string::npos);
+  CHECK(r.out.find("[todo] migrate_to_vpc") != std::string::npos);
+  CHECK(r.out.find("\033[") == std::string::npos);  // not a terminal: no colour
+  auto q = run({"plan", kMatrix, "--quiet", "--rg", "rg-exclusive"});
+  CHECK(q.out.find("bj_db") == std::string::npos);  // ready pairs are left out with --quiet
+  CHECK(q.out.find("classic_db") != std::string::npos);
+}
+
+TEST_CASE("plan --format markdown merges one action that fixes several pairs into one entry") {
+  // Remove vpc-bj's way back: every group's path to bj_db needs the same route, listed once.
+  TempDir dir;
+  auto file = dir.write("t.yaml", edit(matrix_text(), "      - {destination: 172.16.0.0/16, via: ec-hz-bj}\n", ""));
+  auto r = run({"plan", file, "--format", "markdown"});
+  CHECK(r.code == 1);
+  const std::string entry = "Route Tables of `vpc-bj` > Add Route Entry: destination 172.16.0.0/16, next hop `ec-hz-bj`";
+  auto at = r.out.find(entry);
+  REQUIRE(at != std::string::npos);
+  CHECK(r.out.find(entry, at + 1) == std::string::npos);
+  auto line_end = r.out.find('\n', r.out.find("unblocks:", at));
+  std::string unblocks = r.out.substr(r.out.find("unblocks:", at), line_end - r.out.find("unblocks:", at));
+  CHECK(unblocks.find("rg-serverless → bj_db") != std::string::npos);
+  CHECK(unblocks.find("rg-exclusive → bj_db") != std::string::npos);
+}
+
+TEST_CASE("plan --format dot draws the topology and colours each pair's path") {
+  auto r = run({"plan", kMatrix, "--format", "dot", "--rg", "rg-exclusive"});
+  CHECK(r.out.rfind("graph syncpath {", 0) == 0);
+  CHECK(r.out.find("\"vpc-hz\" -- \"ec-hz-bj\" [color=green4") != std::string::npos);
+  CHECK(r.out.find("\"rg-exclusive\" -- \"vpc-hz\" [color=green4") != std::string::npos);
+  CHECK(r.out.back() == '\n');
+}
+
+TEST_CASE("plan --rules loads another rule folder; a broken one is bad input") {
+  TempDir dir;
+  dir.write("r.yaml", "version: 1\nsolutions: []\n");
+  auto r = run({"plan", kMatrix, "--rules", dir.path.string()});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("[missing-rule]") != std::string::npos);
+  auto ok = run({"plan", kMatrix, "--rules", source_path("rules"), "--rg", "rg-exclusive", "--source", "bj_db"});
+  CHECK(ok.code == 0);
+}
+
+TEST_CASE("plan --fix writes a topology in which the fixable steps are done") {
+  TempDir dir;
+  auto broken = edit(matrix_text(), "      - {destination: 172.16.0.0/16, via: ec-hz-bj}\n", "");
+  broken = edit(broken, "    endpoint: {host: hz.rds.example, ip: 172.16.2.5, port: 3306}\n    whitelist: [172.16.1.0/24, 192.168.3.10/32]",
+                "    endpoint: {host: hz.rds.example, ip: 172.16.2.5, port: 3306}\n    whitelist: [192.0.2.0/24]");
+  auto in = dir.write("in.yaml", broken);
+  auto out = (dir.path / "fixed.yaml").string();
+  auto r = run({"plan", in, "--fix", out, "--quiet"});
+  CHECK(r.code == 1);  // the report is about the input
+  REQUIRE(std::filesystem::exists(out));
+  CHECK(run({"validate", out}).code == 0);
+  auto after = run({"plan", out, "--format", "json"});
+  auto doc = nlohmann::json::parse(after.out);
+  for (const auto& p : doc["pairs"]) {
+    CAPTURE(p["resource_group"].get<std::string>() + " " + p["data_source"].get<std::string>());
+    CHECK(p["status"] != "needs_changes");
+  }
+}
+
+TEST_CASE("diff lists what a change breaks and exits 1 when a pair got worse") {
+  TempDir dir;
+  auto old_file = dir.write("old.yaml", matrix_text());
+  auto new_file = dir.write("new.yaml", edit(matrix_text(), "      - {destination: 172.16.0.0/16, via: ec-hz-bj}\n", ""));
+  auto worse = run({"diff", old_file, new_file});
+  CHECK(worse.code == 1);
+  CHECK(worse.out.find("rg-exclusive -> bj_db: changed, ready -> needs_changes (worse)") != std::string::npos);
+  CHECK(worse.out.find("- [done] add_network_route") != std::string::npos);
+  CHECK(worse.out.find("+ [todo] add_network_route") != std::string::npos);
+  CHECK(worse.out.find("hz_db") == std::string::npos);  // unchanged pairs are not listed
+  auto better = run({"diff", new_file, old_file, "--format", "json"});
+  CHECK(better.code == 0);
+  auto doc = nlohmann::json::parse(better.out);
+  CHECK(doc["worse"] == 0);
+  CHECK(doc["better"] == 2);  // serverless and exclusive to bj_db; the custom host returns over 192.168.0.0/16
+  CHECK(run({"diff", old_file, old_file}).out.find("0 pairs changed") != std::string::npos);
+  SUBCASE("added and removed sources") {
+    auto fewer = dir.write("fewer.yaml", edit(matrix_text(), "  - name: results_local\n    type: sqlite\n    path: data/results.db\n", ""));
+    auto r = run({"diff", old_file, fewer});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("results_local: removed") != std::string::npos);
+  }
+  CHECK(run({"diff", old_file, "/nonexistent.yaml"}).code == 2);
+}
+
+TEST_CASE("whichgroup reports each task's group kind in text and json") {
+  TempDir dir;
+  auto log = dir.write("sync.log", "INFO running in Pipeline[basecommon_group_12_ecs]\nINFO done\n");
+  auto r = run({"whichgroup", log});
+  CHECK(r.code == 0);
+  CHECK(r.out.find(":1: shared resource group (ECS cluster)") != std::string::npos);
+  auto j = nlohmann::json::parse(run({"whichgroup", log, "--format", "json"}).out);
+  CHECK(j["tasks"][0]["group_kind"] == "shared");
+  CHECK(j["tasks"][0]["cluster"] == "ecs");
+  CHECK(run({"whichgroup", dir.write("empty.log", "nothing\n")}).code == 1);
+  CHECK(run({"whichgroup", "/nonexistent.log"}).code == 2);
+}
