@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iomanip>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -28,8 +29,8 @@ using probes::CheckStatus;
 using probes::Verdict;
 
 struct ProbeArgs {
-  std::string topology, rg, host, target, protocol = "tcp", dns_server, user, database, password_env, http_path = "/";
-  std::vector<std::string> sources;
+  std::string topology, rg, host, targets_file, protocol = "tcp", dns_server, user, database, password_env, http_path = "/";
+  std::vector<std::string> sources, targets;
   int concurrency = 64, retries = 0;
   double timeout = 3.0;
   bool insecure = false;
@@ -267,7 +268,11 @@ void explain_with_topology(const PairContext& p, Row& row) {
     if (handshake_rejected) {
       wl.status = CheckStatus::fail;
       d = "the server rejected the client address; " + d;
-      if (listed && s.whitelist) warnings.push_back(kMismatch + ": the topology's whitelist allows this group, the server does not");
+      // Only when the connection left from where the plan expects does the rejection say the
+      // real whitelist differs; from elsewhere, the server judged another address.
+      bool from_expected = !egress || p.egress.internet || egress->contains(*local);
+      if (listed && s.whitelist && from_expected)
+        warnings.push_back(kMismatch + ": the topology's whitelist allows this group, the server does not");
     } else if (!listed && r.verdict == Verdict::reachable) {
       if (spoke_handshake) {
         wl.status = CheckStatus::pass;
@@ -522,27 +527,53 @@ int write_report(Context& ctx, const ProbeArgs& a, const Report_& rep) {
 }
 
 int run_ad_hoc(Context& ctx, const ProbeArgs& a) {
-  probes::Target t;
-  if (!parse_host_port(a.target, t.host, t.port))
-    return bad_input(ctx, "--target '" + a.target + "': expected HOST:PORT with a port from 1 to 65535, e.g. db.example:3306");
   auto proto = probes::parse_protocol(a.protocol);
   if (!proto) return bad_input(ctx, "--protocol '" + a.protocol + "': expected tcp, mysql, postgresql, http or https");
-  t.protocol = *proto;
-  t.name = a.target;
-  t.username = a.user;
-  t.database = a.database;
-  t.http_path = a.http_path;
+  std::string password;
   if (!a.password_env.empty()) {
     const char* pw = std::getenv(a.password_env.c_str());
     if (!pw) return bad_input(ctx, "--password-env " + a.password_env + ": the environment variable is not set");
-    t.password = pw;
+    password = pw;
   }
-  auto results = probes::run_probes({t}, probe_options(a));
+  std::vector<std::string> specs = a.targets;
+  if (!a.targets_file.empty()) {
+    std::ifstream in(a.targets_file);
+    if (!in) return bad_input(ctx, "--targets-file " + a.targets_file + ": cannot read the file");
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      auto first = line.find_first_not_of(" \t\r");
+      if (first == std::string::npos || line[first] == '#') continue;
+      auto last = line.find_last_not_of(" \t\r");
+      std::string spec = line.substr(first, last - first + 1);
+      std::string host;
+      int port = 0;
+      if (!parse_host_port(spec, host, port))
+        return bad_input(ctx, a.targets_file + ":" + std::to_string(number) + ": '" + spec + "': expected HOST:PORT, one a line");
+      specs.push_back(spec);
+    }
+  }
+  std::vector<probes::Target> targets;
+  for (const auto& spec : specs) {
+    probes::Target t;
+    if (!parse_host_port(spec, t.host, t.port))
+      return bad_input(ctx, "--target '" + spec + "': expected HOST:PORT with a port from 1 to 65535, e.g. db.example:3306");
+    t.protocol = *proto;
+    t.name = spec;
+    t.username = a.user;
+    t.password = password;
+    t.database = a.database;
+    t.http_path = a.http_path;
+    targets.push_back(std::move(t));
+  }
+  if (targets.empty()) return bad_input(ctx, "--targets-file " + a.targets_file + ": no targets in the file");
+  auto results = probes::run_probes(targets, probe_options(a));
   Report_ rep;
   rep.host = machine_name();
   for (auto& r : results) {
     Row row;
-    row.data_source = a.target;
+    row.data_source = r.target.name;
     row.result = std::move(r);
     explain_ad_hoc(row);
     rep.rows.push_back(std::move(row));
@@ -662,7 +693,8 @@ void add_probe_command(CLI::App& app, Context& ctx) {
   sub->add_option("--rg", args->rg, "The resource group this machine is a host of");
   sub->add_option("--host", args->host, "Which host of a custom group this machine is");
   sub->add_option("--source", args->sources, "Probe only these data sources (repeatable)");
-  sub->add_option("--target", args->target, "Probe one endpoint HOST:PORT instead of a topology");
+  sub->add_option("--target", args->targets, "Probe the endpoint HOST:PORT instead of a topology (repeatable)");
+  sub->add_option("--targets-file", args->targets_file, "Probe every HOST:PORT listed in FILE, one a line");
   sub->add_option("--protocol", args->protocol, "With --target: tcp, mysql, postgresql, http or https")->default_val("tcp");
   sub->add_option("--user", args->user, "With --target: user for a real login");
   sub->add_option("--password-env", args->password_env, "With --target: environment variable holding the password");
@@ -676,7 +708,8 @@ void add_probe_command(CLI::App& app, Context& ctx) {
   add_common_options(*sub, args->common, {"text", "json", "junit"});
   sub->callback([&ctx, args] {
     const ProbeArgs& a = *args;
-    if (a.target.empty() == a.topology.empty()) {
+    bool ad_hoc = !a.targets.empty() || !a.targets_file.empty();
+    if (ad_hoc == !a.topology.empty()) {
       ctx.exit_code = bad_input(ctx, "give either a TOPOLOGY file with --rg ID, or --target HOST:PORT");
       return;
     }
@@ -684,7 +717,7 @@ void add_probe_command(CLI::App& app, Context& ctx) {
       ctx.exit_code = bad_input(ctx, "--rg ID is required with a topology: which resource group is this machine a host of?");
       return;
     }
-    if (!a.target.empty() && (!a.rg.empty() || !a.sources.empty())) {
+    if (ad_hoc && (!a.rg.empty() || !a.sources.empty())) {
       ctx.exit_code = bad_input(ctx, "--rg and --source need a topology file; --target probes one endpoint on its own");
       return;
     }
@@ -692,7 +725,7 @@ void add_probe_command(CLI::App& app, Context& ctx) {
       ctx.exit_code = bad_input(ctx, problem);
       return;
     }
-    ctx.exit_code = a.target.empty() ? run_topology(ctx, a) : run_ad_hoc(ctx, a);
+    ctx.exit_code = ad_hoc ? run_ad_hoc(ctx, a) : run_topology(ctx, a);
   });
 }
 
