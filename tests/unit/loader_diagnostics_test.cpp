@@ -55,7 +55,7 @@ std::vector<Case> cases() {
       {"not-text", "version: 1\nwork\xff" "space: x\n", 2, "\xff"},
       {"empty-file", "# nothing but a comment\n\n", 0, ""},
       {"yaml-syntax", "version: 1\nnetworks: x: y\n", 2, ": y"},
-      {"multiple-documents", H + "---\nversion: 1\n", 5, "version"},
+      {"multiple-documents", H + "---\nversion: 1\n", 4, "---"},
       {"wrong-type", H + "networks: {id: v1}\n", 4, "{"},
       {"wrong-type", H + N + "data_sources:\n  - name: d\n    type: mysql\n    network: [v1]\n", 9, "["},
       {"unknown-key", H + "links: []\nnetwork: []\n", 5, "network"},

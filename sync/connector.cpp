@@ -1,0 +1,61 @@
+#include "connector.hpp"
+
+#include <filesystem>
+
+namespace syncpath::sync {
+
+std::string resolve_path(const JobSide& e, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_relative() && !e.base_dir.empty()) p = std::filesystem::path(e.base_dir) / p;
+  return p.string();
+}
+
+std::unique_ptr<Connection> connect(const JobSide& e) {
+  switch (e.data_source.type) {
+    case SourceType::sqlite: return connect_sqlite(e);
+    case SourceType::csv: return connect_csv(e);
+    case SourceType::mysql: return connect_mysql(e);
+    case SourceType::postgresql: return connect_postgresql(e);
+    default: throw ConnectorError("the sync core has no connector for " + std::string(to_string(e.data_source.type)));
+  }
+}
+
+std::string quote_ident(Dialect d, const std::string& name) {
+  char q = d == Dialect::mysql ? '`' : '"';
+  std::string out(1, q);
+  for (char c : name) {
+    if (c == q) out += q;  // doubled quote escapes it in all three dialects
+    out += c;
+  }
+  out += q;
+  return out;
+}
+
+std::string quote_table(Dialect d, const std::string& name) {
+  auto dot = name.find('.');
+  if (dot == std::string::npos) return quote_ident(d, name);
+  return quote_ident(d, name.substr(0, dot)) + "." + quote_ident(d, name.substr(dot + 1));
+}
+
+std::string where_clause(Dialect d, const JobSide& src, const KeyRange& range) {
+  std::vector<std::string> parts;
+  if (!src.where.empty()) parts.push_back("(" + src.where + ")");
+  if (!range.whole) {
+    std::string k = quote_ident(d, src.split_key);
+    std::string cond = "(" + k + " >= " + range.lo + " AND " + k + (range.last ? " <= " : " < ") + range.hi + ")";
+    if (range.first) cond = "(" + cond + " OR " + k + " IS NULL)";  // NULL keys belong to the first slice
+    parts.push_back(cond);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? " AND " : " WHERE ") + parts[i];
+  return out;
+}
+
+std::string source_sql(Dialect d, const JobSide& src, const std::vector<std::string>& columns, const KeyRange& range) {
+  std::string cols;
+  for (std::size_t i = 0; i < columns.size(); ++i) cols += (i ? ", " : "") + quote_ident(d, columns[i]);
+  std::string from = src.query.empty() ? quote_table(d, src.table) : "(" + src.query + ") syncpath_q";
+  return "SELECT " + cols + " FROM " + from + where_clause(d, src, range);
+}
+
+}  // namespace syncpath::sync

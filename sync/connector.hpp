@@ -1,0 +1,120 @@
+// Connectors: one reader and one writer per data source type, behind small interfaces so the
+// channel does not know which database it talks to. Connection failures and timeouts are
+// `ConnectorError`s (the slice fails); a row the destination refuses is a `WriteOutcome`.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "job.hpp"
+#include "value.hpp"
+
+namespace syncpath::sync {
+
+// The environment failing under a slice: lost connection, timeout, unreadable file. Never a
+// dirty record. Messages never contain a password.
+class ConnectorError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ColumnInfo {
+  std::string name;
+  ColumnType type;
+};
+
+// What a table or query looks like, or why it could not be looked at.
+struct Shape {
+  bool found = false;
+  std::string error;               // set when !found: "no table 'x' in database 'y'"
+  std::vector<ColumnInfo> columns; // in table order
+  std::vector<std::string> primary_key;
+  bool free_form = false;          // a CSV destination: takes any columns, as text
+};
+
+// One slice's range over the split key: [lo, hi), the last slice [lo, hi]; the first also
+// takes the rows whose key is NULL. Bounds are SQL literals already (numbers or quoted dates).
+struct KeyRange {
+  bool whole = true;  // no split: every row
+  std::string lo, hi;
+  bool first = false, last = false;
+};
+
+class RowReader {
+ public:
+  virtual ~RowReader() = default;
+  // Fills `row` with the next row; false at the end. Throws ConnectorError. A row the reader
+  // cannot make whole (a CSV line with too few fields) comes back with `problem` set: dirty.
+  virtual bool next(Row& row, std::string& problem) = 0;
+};
+
+// Result of writing a batch inside the slice's transaction.
+struct WriteOutcome {
+  bool ok = true;
+  std::string reason;  // the destination's message when !ok (a row was refused)
+};
+
+class RowWriter {
+ public:
+  virtual ~RowWriter() = default;
+  // Writes rows inside the open transaction. When the destination refuses the batch, every row of
+  // it is undone (savepoint) and the outcome says why, so the caller can bisect.
+  virtual WriteOutcome write(const std::vector<Row>& rows) = 0;
+  // Commits everything written since begin. Throws ConnectorError on failure.
+  virtual void commit() = 0;
+  // Undoes everything (also called from the destructor if commit was not reached).
+  virtual void rollback() = 0;
+};
+
+// Split-key bounds: integers, or dates as "YYYY-MM-DD" text.
+struct KeyBounds {
+  bool empty = true;  // no non-NULL key
+  bool is_date = false;
+  std::int64_t lo = 0, hi = 0;  // integers, or days since 1970-01-01 for dates
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual Shape describe_table(const std::string& table) = 0;
+  // The columns a query returns (source only).
+  virtual Shape describe_query(const std::string& query) = 0;
+  virtual KeyBounds key_bounds(const JobSide& src, const std::string& key_type_hint) = 0;
+  virtual std::unique_ptr<RowReader> read(const JobSide& src, const std::vector<std::string>& columns,
+                                          const KeyRange& range) = 0;
+  // Opens the slice's transaction. `slice`/`slices` name CSV part files.
+  virtual std::unique_ptr<RowWriter> write(const JobSide& dst, const std::vector<ColumnInfo>& columns,
+                                           const std::vector<std::string>& keys, int slice, int slices) = 0;
+  virtual void execute(const std::string& sql) = 0;  // pre_sql/post_sql
+  // Called once every slice of the job has committed (CSV joins its part files).
+  virtual void finish(const JobSide&, const std::vector<ColumnInfo>&, int /*slices*/) {}
+  // Rows the source holds for a range (for progress); nullopt when unknown or costly.
+  virtual std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) = 0;
+};
+
+// Opens a connection to the endpoint's data source (password resolved here, never echoed).
+std::unique_ptr<Connection> connect(const JobSide& e);
+
+// SQL helpers shared by the database connectors.
+enum class Dialect { sqlite, mysql, postgresql };
+std::string quote_ident(Dialect d, const std::string& name);
+// "a.b" -> quoted "a"."b"
+std::string quote_table(Dialect d, const std::string& name);
+// The FROM + WHERE of a source read: table or (query) with the job's where and the range.
+std::string source_sql(Dialect d, const JobSide& src, const std::vector<std::string>& columns, const KeyRange& range);
+std::string where_clause(Dialect d, const JobSide& src, const KeyRange& range);
+
+// Connector factories, one per file.
+std::unique_ptr<Connection> connect_sqlite(const JobSide& e);
+std::unique_ptr<Connection> connect_csv(const JobSide& e);
+std::unique_ptr<Connection> connect_mysql(const JobSide& e);
+std::unique_ptr<Connection> connect_postgresql(const JobSide& e);
+
+// Resolves a data-source path against the endpoint's base directory.
+std::string resolve_path(const JobSide& e, const std::string& path);
+
+}  // namespace syncpath::sync

@@ -1,0 +1,346 @@
+// CSV files (RFC 4180): a header line, fields quoted with " when needed ("" inside), CRLF or LF
+// line ends, UTF-8. NULL is the job's marker written unquoted (default: an empty unquoted
+// field), so a quoted "" stays an empty string. A destination file is written to a staging
+// file and renamed into place when the slice commits, so a killed run leaves no half file.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include <algorithm>
+#include "connector.hpp"
+
+namespace syncpath::sync {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string table_file(const JobSide& e) {
+  std::string base = resolve_path(e, e.data_source.path);
+  if (fs::is_directory(base) && !e.table.empty()) {
+    fs::path p = fs::path(base) / e.table;
+    if (!p.has_extension()) p += ".csv";
+    return p.string();
+  }
+  return base;
+}
+
+std::string part_name(const std::string& target, int slice, int slices) {
+  if (slices <= 1) return target;
+  return target + ".part-" + std::to_string(slice + 1) + "-of-" + std::to_string(slices);
+}
+
+// Streams records out of a file: a 1 MiB buffer, one record at a time, so memory stays flat.
+class CsvParser {
+ public:
+  CsvParser(const std::string& path, char delim, std::string null_marker)
+      : delim_(delim), null_(std::move(null_marker)) {
+    f_ = std::fopen(path.c_str(), "rb");
+    if (!f_) throw ConnectorError("csv: cannot read " + path + ": " + std::strerror(errno));
+    buf_.resize(1 << 20);
+  }
+  ~CsvParser() {
+    if (f_) std::fclose(f_);
+  }
+  CsvParser(const CsvParser&) = delete;
+  CsvParser& operator=(const CsvParser&) = delete;
+
+  // One record: fields as cells (text or NULL). False at end of file. `bad` says why a
+  // record is malformed (an unclosed quote at end of file).
+  bool next(std::vector<Cell>& fields, std::string& bad) {
+    fields.clear();
+    int c = get();
+    if (c == EOF) return false;
+    if (first_ && c == 0xEF) {  // a UTF-8 byte order mark is not part of the first field
+      int c2 = get(), c3 = get();
+      if (c2 == 0xBB && c3 == 0xBF) c = get();
+      else {
+        unget(c3), unget(c2);
+      }
+    }
+    first_ = false;
+    std::string field;
+    for (;;) {
+      bool quoted = false;
+      field.clear();
+      if (c == '"') {
+        quoted = true;
+        for (;;) {
+          c = get();
+          if (c == EOF) {
+            bad = "unclosed quote at the end of the file";
+            break;
+          }
+          if (c == '"') {
+            c = get();
+            if (c == '"') {
+              field += '"';
+              continue;
+            }
+            break;
+          }
+          field += static_cast<char>(c);
+        }
+        // Characters after the closing quote up to the delimiter are kept, leniently.
+        while (c != EOF && c != delim_ && c != '\n' && c != '\r') {
+          field += static_cast<char>(c);
+          c = get();
+        }
+      } else {
+        while (c != EOF && c != delim_ && c != '\n' && c != '\r') {
+          field += static_cast<char>(c);
+          c = get();
+        }
+      }
+      fields.push_back(!quoted && field == null_ ? Cell::null() : Cell::text(field));
+      if (c == delim_) {
+        c = get();
+        continue;
+      }
+      if (c == '\r') {
+        int n = get();
+        if (n != '\n') unget(n);
+      }
+      return true;
+    }
+  }
+
+ private:
+  int get() {
+    if (pushed_ > 0) return push_[--pushed_];
+    if (pos_ == len_) {
+      len_ = std::fread(buf_.data(), 1, buf_.size(), f_);
+      pos_ = 0;
+      if (len_ == 0) {
+        if (std::ferror(f_)) throw ConnectorError("csv: read error");
+        return EOF;
+      }
+    }
+    return static_cast<unsigned char>(buf_[pos_++]);
+  }
+  void unget(int c) {
+    if (c != EOF) push_[pushed_++] = c;
+  }
+
+  std::FILE* f_ = nullptr;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0, len_ = 0;
+  int push_[4] = {};
+  int pushed_ = 0;
+  char delim_;
+  std::string null_;
+  bool first_ = true;
+};
+
+class CsvReader : public RowReader {
+ public:
+  CsvReader(const std::string& path, const JobSide& e, std::vector<int> index, std::size_t width)
+      : parser_(path, e.csv_delimiter, e.csv_null), index_(std::move(index)), width_(width) {
+    std::string bad;
+    if (e.csv_header) parser_.next(fields_, bad);  // the header was read by describe
+  }
+  bool next(Row& row, std::string& problem) override {
+    for (;;) {
+      if (!parser_.next(fields_, problem)) return false;
+      ++line_;
+      if (fields_.size() == 1 && fields_[0].is_null() && width_ > 1) continue;  // a blank line
+      break;
+    }
+    row.resize(index_.size());
+    if (fields_.size() != width_ && problem.empty())
+      problem = "record " + std::to_string(line_) + " has " + std::to_string(fields_.size()) + " fields; the header has " +
+                std::to_string(width_);
+    for (std::size_t i = 0; i < index_.size(); ++i) {
+      auto k = static_cast<std::size_t>(index_[i]);
+      row[i] = k < fields_.size() ? std::move(fields_[k]) : Cell::null();
+    }
+    return true;
+  }
+
+ private:
+  CsvParser parser_;
+  std::vector<int> index_;
+  std::size_t width_;
+  std::vector<Cell> fields_;
+  std::uint64_t line_ = 0;
+};
+
+void append_field(std::string& out, const Cell& c, char delim, const std::string& null_marker) {
+  if (c.is_null()) {
+    out += null_marker;
+    return;
+  }
+  std::string v;
+  if (c.kind == CellKind::bytes) {
+    static const char* kHex = "0123456789abcdef";
+    v = "\\x";
+    for (unsigned char b : c.s) v += kHex[b >> 4], v += kHex[b & 15];
+  } else {
+    v = c.to_text();
+  }
+  bool quote = v.empty() || v == null_marker || v.find_first_of(std::string("\"\r\n") + delim) != std::string::npos ||
+               v.front() == ' ' || v.back() == ' ';
+  if (!quote) {
+    out += v;
+    return;
+  }
+  out += '"';
+  for (char ch : v) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  out += '"';
+}
+
+class CsvWriter : public RowWriter {
+ public:
+  CsvWriter(std::string target, const JobSide& e, const std::vector<ColumnInfo>& columns, bool header)
+      : target_(std::move(target)), staged_(target_ + ".partial"), delim_(e.csv_delimiter), null_(e.csv_null) {
+    f_ = std::fopen(staged_.c_str(), "wb");
+    if (!f_) throw ConnectorError("csv: cannot write " + staged_ + ": " + std::strerror(errno));
+    std::setvbuf(f_, nullptr, _IOFBF, 1 << 20);
+    if (header) {
+      std::string line;
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (i) line += delim_;
+        append_field(line, Cell::text(columns[i].name), delim_, null_);
+      }
+      line += "\r\n";
+      put(line);
+    }
+  }
+  ~CsvWriter() override { rollback(); }
+
+  WriteOutcome write(const std::vector<Row>& rows) override {
+    line_.clear();
+    for (const Row& r : rows) {
+      for (std::size_t i = 0; i < r.size(); ++i) {
+        if (i) line_ += delim_;
+        append_field(line_, r[i], delim_, null_);
+      }
+      line_ += "\r\n";
+    }
+    put(line_);
+    return {};
+  }
+  void write_raw(const std::string& s) { put(s); }
+  void commit() override {
+    if (std::fflush(f_) != 0 || ::fsync(fileno(f_)) != 0) throw ConnectorError("csv: cannot write " + staged_ + ": " + std::strerror(errno));
+    std::fclose(f_);
+    f_ = nullptr;
+    std::error_code ec;
+    fs::rename(staged_, target_, ec);
+    if (ec) throw ConnectorError("csv: cannot rename " + staged_ + " to " + target_ + ": " + ec.message());
+  }
+  void rollback() override {
+    if (!f_) return;
+    std::fclose(f_);
+    f_ = nullptr;
+    std::error_code ec;
+    fs::remove(staged_, ec);
+  }
+
+ private:
+  void put(const std::string& s) {
+    if (std::fwrite(s.data(), 1, s.size(), f_) != s.size()) throw ConnectorError("csv: cannot write " + staged_ + ": " + std::strerror(errno));
+  }
+  std::string target_, staged_;
+  char delim_;
+  std::string null_;
+  std::FILE* f_ = nullptr;
+  std::string line_;
+};
+
+class CsvConnection : public Connection {
+ public:
+  explicit CsvConnection(const JobSide& e) : endpoint_(e) {}
+
+  Shape describe_table(const std::string&) override {
+    Shape s;
+    std::string path = table_file(endpoint_);
+    if (!fs::exists(path)) {
+      // A destination file need not exist; a source must.
+      s.found = true;
+      s.free_form = true;
+      s.error = "no file " + path;
+      return s;
+    }
+    s.found = true;
+    CsvParser p(path, endpoint_.csv_delimiter, endpoint_.csv_null);
+    std::vector<Cell> header;
+    std::string bad;
+    p.next(header, bad);
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      ColumnInfo c;
+      c.name = endpoint_.csv_header ? header[i].s : "c" + std::to_string(i + 1);
+      c.type.kind = TypeKind::text;
+      c.type.native = "csv field";
+      s.columns.push_back(std::move(c));
+    }
+    return s;
+  }
+  Shape describe_query(const std::string&) override {
+    Shape s;
+    s.error = "a csv source cannot run a query";
+    return s;
+  }
+  KeyBounds key_bounds(const JobSide&, const std::string&) override { return {}; }
+
+  std::unique_ptr<RowReader> read(const JobSide& src, const std::vector<std::string>& columns, const KeyRange&) override {
+    Shape s = describe_table(src.table);
+    if (!s.error.empty()) throw ConnectorError("csv: " + s.error);
+    std::vector<int> index;
+    for (const auto& c : columns) {
+      auto it = std::find_if(s.columns.begin(), s.columns.end(), [&](const ColumnInfo& ci) { return ci.name == c; });
+      if (it == s.columns.end()) throw ConnectorError("csv: no column '" + c + "' in " + table_file(src));
+      index.push_back(static_cast<int>(it - s.columns.begin()));
+    }
+    return std::make_unique<CsvReader>(table_file(src), src, index, s.columns.size());
+  }
+
+  std::unique_ptr<RowWriter> write(const JobSide& dst, const std::vector<ColumnInfo>& columns, const std::vector<std::string>&,
+                                   int slice, int slices) override {
+    // Part files carry no header; finish() writes it once when joining them.
+    return std::make_unique<CsvWriter>(part_name(table_file(dst), slice, slices), dst, columns, slices <= 1 && dst.csv_header);
+  }
+
+  void finish(const JobSide& dst, const std::vector<ColumnInfo>& columns, int slices) override {
+    if (slices <= 1) return;
+    std::string target = table_file(dst);
+    CsvWriter out(target, dst, columns, dst.csv_header);
+    std::vector<char> buf(1 << 20);
+    for (int i = 0; i < slices; ++i) {
+      std::string part = part_name(target, i, slices);
+      std::FILE* f = std::fopen(part.c_str(), "rb");
+      if (!f) throw ConnectorError("csv: part file " + part + " is missing; run again without --resume");
+      std::size_t n;
+      std::string chunk;
+      while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+        chunk.assign(buf.data(), n);
+        out_put(out, chunk);
+      }
+      std::fclose(f);
+    }
+    out.commit();
+    for (int i = 0; i < slices; ++i) {
+      std::error_code ec;
+      fs::remove(part_name(target, i, slices), ec);
+    }
+  }
+
+  void execute(const std::string&) override { throw ConnectorError("csv: a csv data source cannot run pre_sql or post_sql"); }
+  std::optional<std::uint64_t> count(const JobSide&, const KeyRange&) override { return std::nullopt; }
+
+ private:
+  static void out_put(CsvWriter& w, const std::string& raw) { w.write_raw(raw); }
+  JobSide endpoint_;
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> connect_csv(const JobSide& e) { return std::make_unique<CsvConnection>(e); }
+
+}  // namespace syncpath::sync

@@ -1,0 +1,416 @@
+// MySQL and MariaDB through libmariadb. Reads stream (mysql_use_result, so memory stays flat);
+// writes use multi-row prepared inserts inside one transaction per slice, strict mode on so
+// the server refuses a bad value instead of silently changing it, and any warning it still
+// raises turned into a refused batch (then bisected to the row).
+#include <errmsg.h>
+#include <mysql.h>
+
+#include <charconv>
+#include <map>
+
+#include <algorithm>
+#include "connector.hpp"
+
+namespace syncpath::sync {
+
+namespace {
+
+constexpr int kMaxParams = 65535;  // the protocol's limit on placeholders per statement
+
+bool is_connection_error(unsigned code) {
+  // Client-side errors (lost connection, timeouts, out of memory) and server-side lock timeouts
+  // and deadlocks fail the slice; they say nothing about the row.
+  return (code >= 2000 && code < 3000) || code == 1205 || code == 1213 || code == 1053 || code == 1927;
+}
+
+ColumnType type_of_field(const MYSQL_FIELD& f) {
+  ColumnType t;
+  t.is_unsigned = (f.flags & UNSIGNED_FLAG) != 0;
+  switch (f.type) {
+    case MYSQL_TYPE_TINY: t.kind = TypeKind::integer, t.int_bits = 8, t.native = "tinyint"; break;
+    case MYSQL_TYPE_SHORT: t.kind = TypeKind::integer, t.int_bits = 16, t.native = "smallint"; break;
+    case MYSQL_TYPE_INT24: t.kind = TypeKind::integer, t.int_bits = 24, t.native = "mediumint"; break;
+    case MYSQL_TYPE_LONG: t.kind = TypeKind::integer, t.int_bits = 32, t.native = "int"; break;
+    case MYSQL_TYPE_LONGLONG: t.kind = TypeKind::integer, t.int_bits = 64, t.native = "bigint"; break;
+    case MYSQL_TYPE_YEAR: t.kind = TypeKind::integer, t.int_bits = 16, t.native = "year"; break;
+    case MYSQL_TYPE_FLOAT: t.kind = TypeKind::real, t.native = "float"; break;
+    case MYSQL_TYPE_DOUBLE: t.kind = TypeKind::real, t.native = "double"; break;
+    case MYSQL_TYPE_DECIMAL:
+    case MYSQL_TYPE_NEWDECIMAL: t.kind = TypeKind::decimal, t.native = "decimal"; break;
+    case MYSQL_TYPE_DATE:
+    case MYSQL_TYPE_NEWDATE: t.kind = TypeKind::date, t.native = "date"; break;
+    case MYSQL_TYPE_DATETIME:
+    case MYSQL_TYPE_TIMESTAMP: t.kind = TypeKind::datetime, t.native = "datetime"; break;
+    case MYSQL_TYPE_TIME: t.kind = TypeKind::time, t.native = "time"; break;
+    case MYSQL_TYPE_BIT: t.kind = TypeKind::bytes, t.native = "bit"; break;
+    default:
+      t.kind = f.charsetnr == 63 ? TypeKind::bytes : TypeKind::text;  // 63: the binary "charset"
+      t.native = t.kind == TypeKind::bytes ? "blob" : "text";
+  }
+  if (t.is_unsigned) t.native += " unsigned";
+  return t;
+}
+
+Cell cell_of(const char* v, unsigned long len, const ColumnType& t) {
+  if (!v) return Cell::null();
+  std::string_view s(v, len);
+  switch (t.kind) {
+    case TypeKind::integer:
+      if (auto i = parse_int64(s)) return Cell::integer(*i);
+      return Cell::of(CellKind::decimal, std::string(s));  // a bigint unsigned past 2^63
+    case TypeKind::real: {
+      double d = 0;
+      auto r = std::from_chars(s.data(), s.data() + s.size(), d);
+      if (r.ec == std::errc{}) return Cell::real(d);
+      return Cell::text(std::string(s));
+    }
+    case TypeKind::decimal: return Cell::of(CellKind::decimal, std::string(s));
+    case TypeKind::date: return Cell::of(CellKind::date, std::string(s));
+    case TypeKind::datetime: return Cell::of(CellKind::datetime, std::string(s));
+    case TypeKind::time: return Cell::of(CellKind::time, std::string(s));
+    case TypeKind::bytes: return Cell::of(CellKind::bytes, std::string(s));
+    default: return Cell::text(std::string(s));
+  }
+}
+
+class Mysql {
+ public:
+  explicit Mysql(const JobSide& e) {
+    const DataSource& ds = e.data_source;
+    std::string err;
+    auto pw = resolve_secret(ds.password, e.base_dir, err);
+    if (!pw) throw ConnectorError("mysql: data source '" + ds.name + "': " + err);
+    db_ = mysql_init(nullptr);
+    if (!db_) throw ConnectorError("mysql: out of memory");
+    unsigned timeout = 10, io_timeout = 3600;
+    mysql_options(db_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    mysql_options(db_, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
+    mysql_options(db_, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
+    mysql_options(db_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    const syncpath::Endpoint& ep = *ds.endpoint;
+    host_ = ep.ip ? ep.ip->str() : ep.host;
+    label_ = host_ + ":" + std::to_string(ep.port);
+    if (!mysql_real_connect(db_, host_.c_str(), ds.username.c_str(), pw->c_str(), ds.database.empty() ? nullptr : ds.database.c_str(),
+                            static_cast<unsigned>(ep.port), nullptr, 0)) {
+      std::string m = mysql_error(db_);
+      mysql_close(db_);
+      db_ = nullptr;
+      throw ConnectorError("mysql: cannot connect to " + label_ + " as '" + ds.username + "': " + m);
+    }
+    // Strict: a value that does not fit is refused, never truncated. UTC: timestamps unchanged.
+    // Long net_write_timeout: a throttled or waiting slice reads slowly and must not be cut off.
+    exec("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO', time_zone = '+00:00', "
+         "net_write_timeout = 3600, net_read_timeout = 3600");
+  }
+  ~Mysql() {
+    if (db_) mysql_close(db_);
+  }
+  Mysql(const Mysql&) = delete;
+  Mysql& operator=(const Mysql&) = delete;
+
+  MYSQL* get() { return db_; }
+  const std::string& label() const { return label_; }
+
+  void exec(const std::string& sql) {
+    if (mysql_real_query(db_, sql.data(), sql.size()) != 0) fail("statement failed");
+    if (MYSQL_RES* r = mysql_store_result(db_)) mysql_free_result(r);
+  }
+  [[noreturn]] void fail(const std::string& what) {
+    throw ConnectorError("mysql " + label_ + ": " + what + ": " + mysql_error(db_));
+  }
+  std::string literal(const std::string& s) {
+    std::string out(s.size() * 2 + 1, '\0');
+    out.resize(mysql_real_escape_string(db_, out.data(), s.data(), s.size()));
+    return "'" + out + "'";
+  }
+
+ private:
+  MYSQL* db_ = nullptr;
+  std::string host_, label_;
+};
+
+class MysqlReader : public RowReader {
+ public:
+  MysqlReader(std::shared_ptr<Mysql> db, const std::string& sql) : db_(std::move(db)) {
+    if (mysql_real_query(db_->get(), sql.data(), sql.size()) != 0) db_->fail("cannot read");
+    res_ = mysql_use_result(db_->get());
+    if (!res_) db_->fail("cannot read");
+    unsigned n = mysql_num_fields(res_);
+    MYSQL_FIELD* f = mysql_fetch_fields(res_);
+    for (unsigned i = 0; i < n; ++i) types_.push_back(type_of_field(f[i]));
+  }
+  ~MysqlReader() override {
+    if (res_) mysql_free_result(res_);
+  }
+  bool next(Row& row, std::string&) override {
+    MYSQL_ROW r = mysql_fetch_row(res_);
+    if (!r) {
+      if (mysql_errno(db_->get())) db_->fail("read interrupted");
+      return false;
+    }
+    unsigned long* len = mysql_fetch_lengths(res_);
+    row.resize(types_.size());
+    for (std::size_t i = 0; i < types_.size(); ++i) row[i] = cell_of(r[i], len[i], types_[i]);
+    return true;
+  }
+
+ private:
+  std::shared_ptr<Mysql> db_;
+  MYSQL_RES* res_ = nullptr;
+  std::vector<ColumnType> types_;
+};
+
+class MysqlWriter : public RowWriter {
+ public:
+  MysqlWriter(std::shared_ptr<Mysql> db, std::string head, std::string row_params, std::string tail, std::size_t ncols)
+      : db_(std::move(db)), head_(std::move(head)), row_params_(std::move(row_params)), tail_(std::move(tail)), ncols_(ncols) {
+    max_rows_ = std::max<std::size_t>(1, kMaxParams / std::max<std::size_t>(1, ncols_));
+    db_->exec("START TRANSACTION");
+    open_ = true;
+  }
+  ~MysqlWriter() override {
+    close_statements();
+    if (open_) mysql_real_query(db_->get(), "ROLLBACK", 8);
+  }
+
+  WriteOutcome write(const std::vector<Row>& rows) override {
+    db_->exec("SAVEPOINT syncpath_batch");
+    for (std::size_t at = 0; at < rows.size(); at += max_rows_) {
+      std::size_t n = std::min(max_rows_, rows.size() - at);
+      std::string refused = insert(rows, at, n);
+      if (!refused.empty()) {
+        db_->exec("ROLLBACK TO SAVEPOINT syncpath_batch");
+        return {false, refused};
+      }
+    }
+    db_->exec("RELEASE SAVEPOINT syncpath_batch");
+    return {};
+  }
+  void commit() override {
+    close_statements();
+    if (mysql_commit(db_->get()) != 0) db_->fail("commit failed");
+    open_ = false;
+  }
+  void rollback() override {
+    close_statements();
+    if (open_) mysql_rollback(db_->get());
+    open_ = false;
+  }
+
+ private:
+  MYSQL_STMT* statement(std::size_t n) {
+    auto it = stmts_.find(n);
+    if (it != stmts_.end()) return it->second;
+    if (stmts_.size() > 8) close_statements();  // bisection makes many sizes; keep few open
+    std::string sql = head_;
+    for (std::size_t i = 0; i < n; ++i) sql += (i ? ", " : "") + row_params_;
+    sql += tail_;
+    MYSQL_STMT* st = mysql_stmt_init(db_->get());
+    if (!st || mysql_stmt_prepare(st, sql.data(), sql.size()) != 0) {
+      std::string m = st ? mysql_stmt_error(st) : "out of memory";
+      if (st) mysql_stmt_close(st);
+      throw ConnectorError("mysql " + db_->label() + ": cannot prepare the insert: " + m);
+    }
+    stmts_[n] = st;
+    return st;
+  }
+  void close_statements() {
+    for (auto& [n, st] : stmts_) mysql_stmt_close(st);
+    stmts_.clear();
+  }
+
+  // "" when written; the server's reason when it refused the rows.
+  std::string insert(const std::vector<Row>& rows, std::size_t at, std::size_t n) {
+    MYSQL_STMT* st = statement(n);
+    binds_.assign(n * ncols_, MYSQL_BIND{});
+    nums_.assign(n * ncols_, 0);
+    reals_.assign(n * ncols_, 0.0);
+    lengths_.assign(n * ncols_, 0);
+    for (std::size_t r = 0; r < n; ++r) {
+      const Row& row = rows[at + r];
+      for (std::size_t c = 0; c < ncols_; ++c) {
+        std::size_t k = r * ncols_ + c;
+        MYSQL_BIND& b = binds_[k];
+        const Cell& cell = row[c];
+        switch (cell.kind) {
+          case CellKind::null: b.buffer_type = MYSQL_TYPE_NULL; break;
+          case CellKind::integer:
+          case CellKind::boolean:
+            nums_[k] = cell.i;
+            b.buffer_type = MYSQL_TYPE_LONGLONG, b.buffer = &nums_[k];
+            break;
+          case CellKind::real:
+            reals_[k] = cell.d;
+            b.buffer_type = MYSQL_TYPE_DOUBLE, b.buffer = &reals_[k];
+            break;
+          default:
+            lengths_[k] = cell.s.size();
+            b.buffer_type = cell.kind == CellKind::bytes ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+            b.buffer = const_cast<char*>(cell.s.data());
+            b.buffer_length = cell.s.size();
+            b.length = &lengths_[k];
+        }
+      }
+    }
+    if (mysql_stmt_bind_param(st, binds_.data()) != 0 || mysql_stmt_execute(st) != 0) {
+      unsigned code = mysql_stmt_errno(st);
+      std::string m = mysql_stmt_error(st);
+      if (is_connection_error(code)) throw ConnectorError("mysql " + db_->label() + ": write failed: " + m);
+      return m.empty() ? "refused by the server" : m;
+    }
+    if (mysql_warning_count(db_->get()) > 0) return warnings();
+    return {};
+  }
+
+  // Strict mode turns most problems into errors; anything left as a warning would be a silent
+  // change of the value, so it is a refusal too.
+  std::string warnings() {
+    if (mysql_real_query(db_->get(), "SHOW WARNINGS", 13) != 0) db_->fail("cannot read warnings");
+    MYSQL_RES* res = mysql_store_result(db_->get());
+    std::string out;
+    if (res) {
+      while (MYSQL_ROW r = mysql_fetch_row(res)) {
+        if (r[0] && std::string(r[0]) == "Note") continue;
+        out = r[2] ? r[2] : "warning";
+        break;
+      }
+      mysql_free_result(res);
+    }
+    return out;
+  }
+
+  std::shared_ptr<Mysql> db_;
+  std::string head_, row_params_, tail_;
+  std::size_t ncols_, max_rows_;
+  std::map<std::size_t, MYSQL_STMT*> stmts_;
+  std::vector<MYSQL_BIND> binds_;
+  std::vector<long long> nums_;
+  std::vector<double> reals_;
+  std::vector<unsigned long> lengths_;
+  bool open_ = false;
+};
+
+class MysqlConnection : public Connection {
+ public:
+  explicit MysqlConnection(const JobSide& e) : db_(std::make_shared<Mysql>(e)) {}
+
+  Shape describe_table(const std::string& table) override {
+    Shape s;
+    std::string schema = "DATABASE()", name = table;
+    if (auto dot = table.find('.'); dot != std::string::npos) {
+      schema = db_->literal(table.substr(0, dot));
+      name = table.substr(dot + 1);
+    }
+    std::string sql = "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
+                      schema + " AND TABLE_NAME = " + db_->literal(name) + " ORDER BY ORDINAL_POSITION";
+    if (mysql_real_query(db_->get(), sql.data(), sql.size()) != 0) db_->fail("cannot describe " + table);
+    MYSQL_RES* res = mysql_store_result(db_->get());
+    if (!res) db_->fail("cannot describe " + table);
+    while (MYSQL_ROW r = mysql_fetch_row(res)) {
+      ColumnInfo c;
+      c.name = r[0];
+      c.type = parse_sql_type(r[1]);
+      c.type.nullable = std::string(r[2]) == "YES";
+      if (std::string(r[3] ? r[3] : "") == "PRI") s.primary_key.push_back(c.name);
+      s.columns.push_back(std::move(c));
+    }
+    mysql_free_result(res);
+    s.found = !s.columns.empty();
+    if (!s.found) s.error = "no table '" + table + "' in the database (mysql " + db_->label() + ")";
+    return s;
+  }
+
+  Shape describe_query(const std::string& query) override {
+    Shape s;
+    std::string sql = "SELECT * FROM (" + query + ") syncpath_q LIMIT 0";
+    if (mysql_real_query(db_->get(), sql.data(), sql.size()) != 0) {
+      s.error = std::string("the source query fails: ") + mysql_error(db_->get());
+      return s;
+    }
+    MYSQL_RES* res = mysql_store_result(db_->get());
+    if (res) {
+      MYSQL_FIELD* f = mysql_fetch_fields(res);
+      for (unsigned i = 0; i < mysql_num_fields(res); ++i) s.columns.push_back({f[i].name, type_of_field(f[i])});
+      mysql_free_result(res);
+    }
+    s.found = true;
+    return s;
+  }
+
+  KeyBounds key_bounds(const JobSide& src, const std::string& hint) override {
+    std::string k = quote_ident(Dialect::mysql, src.split_key);
+    std::string from = src.query.empty() ? quote_table(Dialect::mysql, src.table) : "(" + src.query + ") syncpath_q";
+    std::string sql = "SELECT MIN(" + k + "), MAX(" + k + ") FROM " + from + where_clause(Dialect::mysql, src, KeyRange{});
+    if (mysql_real_query(db_->get(), sql.data(), sql.size()) != 0) db_->fail("cannot find the split_key range");
+    MYSQL_RES* res = mysql_store_result(db_->get());
+    KeyBounds b;
+    if (!res) return b;
+    MYSQL_ROW r = mysql_fetch_row(res);
+    if (r && r[0] && r[1]) {
+      std::string lo = r[0], hi = r[1];
+      b.empty = false;
+      auto li = parse_int64(lo), hi_i = parse_int64(hi);
+      if (li && hi_i && hint != "date") {
+        b.lo = *li, b.hi = *hi_i;
+      } else {
+        auto ld = days_from_date(lo), hd = days_from_date(hi);
+        if (!ld || !hd) {
+          mysql_free_result(res);
+          throw ConnectorError("mysql: split_key '" + src.split_key + "' is neither an integer nor a date");
+        }
+        b.is_date = true, b.lo = *ld, b.hi = *hd;
+      }
+    }
+    mysql_free_result(res);
+    return b;
+  }
+
+  std::unique_ptr<RowReader> read(const JobSide& src, const std::vector<std::string>& columns, const KeyRange& range) override {
+    return std::make_unique<MysqlReader>(db_, source_sql(Dialect::mysql, src, columns, range));
+  }
+
+  std::unique_ptr<RowWriter> write(const JobSide& dst, const std::vector<ColumnInfo>& columns, const std::vector<std::string>& keys, int,
+                                   int) override {
+    std::string cols, params, updates;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      std::string q = quote_ident(Dialect::mysql, columns[i].name);
+      cols += (i ? ", " : "") + q;
+      params += (i ? ", ?" : "(?");
+      if (std::find(keys.begin(), keys.end(), columns[i].name) == keys.end())
+        updates += (updates.empty() ? "" : ", ") + q + " = VALUES(" + q + ")";
+    }
+    params += ")";
+    std::string verb = dst.write_mode == WriteMode::replace ? "REPLACE INTO " : "INSERT INTO ";
+    std::string head = verb + quote_table(Dialect::mysql, dst.table) + " (" + cols + ") VALUES ";
+    std::string tail;
+    if (dst.write_mode == WriteMode::upsert) {
+      std::string first = quote_ident(Dialect::mysql, columns.front().name);
+      tail = " ON DUPLICATE KEY UPDATE " + (updates.empty() ? first + " = " + first : updates);
+    }
+    return std::make_unique<MysqlWriter>(db_, head, params, tail, columns.size());
+  }
+
+  void execute(const std::string& sql) override { db_->exec(sql); }
+
+  std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) override {
+    std::string from = src.query.empty() ? quote_table(Dialect::mysql, src.table) : "(" + src.query + ") syncpath_q";
+    std::string sql = "SELECT COUNT(*) FROM " + from + where_clause(Dialect::mysql, src, range);
+    if (mysql_real_query(db_->get(), sql.data(), sql.size()) != 0) return std::nullopt;
+    MYSQL_RES* res = mysql_store_result(db_->get());
+    if (!res) return std::nullopt;
+    MYSQL_ROW r = mysql_fetch_row(res);
+    std::optional<std::uint64_t> n;
+    if (r && r[0]) n = std::stoull(r[0]);
+    mysql_free_result(res);
+    return n;
+  }
+
+ private:
+  std::shared_ptr<Mysql> db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> connect_mysql(const JobSide& e) { return std::make_unique<MysqlConnection>(e); }
+
+}  // namespace syncpath::sync

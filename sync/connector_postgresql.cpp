@@ -1,0 +1,437 @@
+// PostgreSQL through libpq. Reads stream in single-row mode (memory flat); writes each batch
+// with COPY FROM STDIN inside the slice's transaction, under a savepoint so a refused batch is
+// undone whole and can be bisected. replace and upsert go through a temporary staging table.
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <cstring>
+
+#include <algorithm>
+#include "connector.hpp"
+
+namespace syncpath::sync {
+
+namespace {
+
+// OIDs of the built-in types (pg_type.dat); stable across versions.
+ColumnType type_of_oid(Oid oid) {
+  ColumnType t;
+  switch (oid) {
+    case 16: t.kind = TypeKind::boolean, t.native = "boolean"; break;
+    case 20: t.kind = TypeKind::integer, t.int_bits = 64, t.native = "bigint"; break;
+    case 21: t.kind = TypeKind::integer, t.int_bits = 16, t.native = "smallint"; break;
+    case 23: t.kind = TypeKind::integer, t.int_bits = 32, t.native = "integer"; break;
+    case 700: t.kind = TypeKind::real, t.native = "real"; break;
+    case 701: t.kind = TypeKind::real, t.native = "double precision"; break;
+    case 1700: t.kind = TypeKind::decimal, t.native = "numeric"; break;
+    case 1082: t.kind = TypeKind::date, t.native = "date"; break;
+    case 1114: t.kind = TypeKind::datetime, t.native = "timestamp"; break;
+    case 1184: t.kind = TypeKind::datetime, t.native = "timestamptz"; break;
+    case 1083: t.kind = TypeKind::time, t.native = "time"; break;
+    case 17: t.kind = TypeKind::bytes, t.native = "bytea"; break;
+    default: t.kind = TypeKind::text, t.native = "text";
+  }
+  return t;
+}
+
+bool is_connection_state(const char* sqlstate) {
+  // 08 connection, 57 operator intervention (statement timeout, shutdown), 53 resources,
+  // 40 transaction rollback (deadlock), 58 system error: the slice fails, the rows are not at fault.
+  if (!sqlstate) return true;
+  std::string_view s(sqlstate);
+  return s.rfind("08", 0) == 0 || s.rfind("57", 0) == 0 || s.rfind("53", 0) == 0 || s.rfind("40", 0) == 0 ||
+         s.rfind("58", 0) == 0 || s.rfind("XX", 0) == 0;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return 0;
+}
+
+Cell cell_of(const char* v, int len, const ColumnType& t) {
+  std::string_view s(v, static_cast<std::size_t>(len));
+  switch (t.kind) {
+    case TypeKind::boolean: return Cell::boolean(s == "t");
+    case TypeKind::integer:
+      if (auto i = parse_int64(s)) return Cell::integer(*i);
+      return Cell::text(std::string(s));
+    case TypeKind::real: {
+      double d = 0;
+      if (s == "NaN" || s == "Infinity" || s == "-Infinity") return Cell::text(std::string(s));
+      auto r = std::from_chars(s.data(), s.data() + s.size(), d);
+      return r.ec == std::errc{} ? Cell::real(d) : Cell::text(std::string(s));
+    }
+    case TypeKind::decimal: return Cell::of(CellKind::decimal, std::string(s));
+    case TypeKind::date: return Cell::of(CellKind::date, std::string(s));
+    case TypeKind::datetime: {
+      // The session runs in UTC, so a timestamptz ends in "+00": the wall-clock part is the value.
+      if (s.size() > 3 && s.substr(s.size() - 3) == "+00") s.remove_suffix(3);
+      return Cell::of(CellKind::datetime, std::string(s));
+    }
+    case TypeKind::time: return Cell::of(CellKind::time, std::string(s));
+    case TypeKind::bytes: {
+      std::string out;
+      if (s.size() >= 2 && s[0] == '\\' && s[1] == 'x') {
+        out.reserve((s.size() - 2) / 2);
+        for (std::size_t i = 2; i + 1 < s.size(); i += 2) out += static_cast<char>(hex_value(s[i]) * 16 + hex_value(s[i + 1]));
+      } else {
+        out = std::string(s);
+      }
+      return Cell::of(CellKind::bytes, std::move(out));
+    }
+    default: return Cell::text(std::string(s));
+  }
+}
+
+// COPY's text format: \N for NULL; backslash, tab, newline and carriage return escaped.
+void append_copy_field(std::string& out, const Cell& c) {
+  switch (c.kind) {
+    case CellKind::null: out += "\\N"; return;
+    case CellKind::integer: out += std::to_string(c.i); return;
+    case CellKind::boolean: out += c.i ? 't' : 'f'; return;
+    case CellKind::real: out += format_double(c.d); return;
+    case CellKind::bytes: {
+      static const char* kHex = "0123456789abcdef";
+      out += "\\\\x";
+      for (unsigned char b : c.s) out += kHex[b >> 4], out += kHex[b & 15];
+      return;
+    }
+    default:
+      for (char ch : c.s) {
+        switch (ch) {
+          case '\\': out += "\\\\"; break;
+          case '\t': out += "\\t"; break;
+          case '\n': out += "\\n"; break;
+          case '\r': out += "\\r"; break;
+          default: out += ch;
+        }
+      }
+  }
+}
+
+class Pg {
+ public:
+  explicit Pg(const JobSide& e) {
+    const DataSource& ds = e.data_source;
+    std::string err;
+    auto pw = resolve_secret(ds.password, e.base_dir, err);
+    if (!pw) throw ConnectorError("postgresql: data source '" + ds.name + "': " + err);
+    const syncpath::Endpoint& ep = *ds.endpoint;
+    std::string host = ep.ip ? ep.ip->str() : ep.host;
+    std::string port = std::to_string(ep.port);
+    label_ = host + ":" + port;
+    const char* keys[] = {ep.ip ? "hostaddr" : "host", "port", "dbname", "user", "password", "connect_timeout",
+                          "client_encoding", "application_name", nullptr};
+    const char* vals[] = {host.c_str(), port.c_str(), ds.database.c_str(), ds.username.c_str(), pw->c_str(), "10", "UTF8", "syncpath", nullptr};
+    conn_ = PQconnectdbParams(keys, vals, 0);
+    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+      std::string m = conn_ ? PQerrorMessage(conn_) : "out of memory";
+      while (!m.empty() && m.back() == '\n') m.pop_back();
+      throw ConnectorError("postgresql: cannot connect to " + label_ + " as '" + ds.username + "': " + m);
+    }
+    exec("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; SET bytea_output = 'hex'");
+  }
+  ~Pg() { PQfinish(conn_); }
+  Pg(const Pg&) = delete;
+  Pg& operator=(const Pg&) = delete;
+
+  PGconn* get() { return conn_; }
+  const std::string& label() const { return label_; }
+
+  void exec(const std::string& sql) {
+    PGresult* r = PQexec(conn_, sql.c_str());
+    auto st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      std::string m = PQresultErrorMessage(r);
+      PQclear(r);
+      throw ConnectorError("postgresql " + label_ + ": " + trim(m));
+    }
+    PQclear(r);
+  }
+  // Runs a query with text parameters; throws unless it returns rows.
+  PGresult* query(const std::string& sql, const std::vector<std::string>& params = {}) {
+    std::vector<const char*> p;
+    for (const auto& s : params) p.push_back(s.c_str());
+    PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(p.size()), nullptr, p.data(), nullptr, nullptr, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      std::string m = PQresultErrorMessage(r);
+      PQclear(r);
+      throw ConnectorError("postgresql " + label_ + ": " + trim(m));
+    }
+    return r;
+  }
+  static std::string trim(std::string m) {
+    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+    return m;
+  }
+
+ private:
+  PGconn* conn_ = nullptr;
+  std::string label_;
+};
+
+class PgReader : public RowReader {
+ public:
+  PgReader(std::shared_ptr<Pg> db, const std::string& sql) : db_(std::move(db)) {
+    if (!PQsendQuery(db_->get(), sql.c_str())) throw ConnectorError("postgresql " + db_->label() + ": cannot read: " + Pg::trim(PQerrorMessage(db_->get())));
+    PQsetSingleRowMode(db_->get());
+  }
+  ~PgReader() override {
+    // Drain what is left so the connection can be reused or closed cleanly.
+    if (!done_) {
+      PQrequestCancel(db_->get());
+      while (PGresult* r = PQgetResult(db_->get())) PQclear(r);
+    }
+  }
+  bool next(Row& row, std::string&) override {
+    if (done_) return false;
+    PGresult* r = PQgetResult(db_->get());
+    if (!r) {
+      done_ = true;
+      return false;
+    }
+    auto st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK) {  // the end marker
+      PQclear(r);
+      while (PGresult* rest = PQgetResult(db_->get())) PQclear(rest);
+      done_ = true;
+      return false;
+    }
+    if (st != PGRES_SINGLE_TUPLE) {
+      std::string m = PQresultErrorMessage(r);
+      PQclear(r);
+      done_ = true;
+      while (PGresult* rest = PQgetResult(db_->get())) PQclear(rest);
+      throw ConnectorError("postgresql " + db_->label() + ": read failed: " + Pg::trim(m));
+    }
+    int n = PQnfields(r);
+    if (types_.empty())
+      for (int i = 0; i < n; ++i) types_.push_back(type_of_oid(PQftype(r, i)));
+    row.resize(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      auto k = static_cast<std::size_t>(i);
+      row[k] = PQgetisnull(r, 0, i) ? Cell::null() : cell_of(PQgetvalue(r, 0, i), PQgetlength(r, 0, i), types_[k]);
+    }
+    PQclear(r);
+    return true;
+  }
+
+ private:
+  std::shared_ptr<Pg> db_;
+  std::vector<ColumnType> types_;
+  bool done_ = false;
+};
+
+class PgWriter : public RowWriter {
+ public:
+  PgWriter(std::shared_ptr<Pg> db, std::string copy_sql, std::string stage_setup, std::string merge_sql)
+      : db_(std::move(db)), copy_sql_(std::move(copy_sql)), merge_sql_(std::move(merge_sql)) {
+    db_->exec("BEGIN");
+    open_ = true;
+    if (!stage_setup.empty()) db_->exec(stage_setup);
+  }
+  ~PgWriter() override {
+    if (open_) {
+      PGresult* r = PQexec(db_->get(), "ROLLBACK");
+      PQclear(r);
+    }
+  }
+
+  WriteOutcome write(const std::vector<Row>& rows) override {
+    db_->exec("SAVEPOINT syncpath_batch");
+    std::string refused = copy(rows);
+    if (refused.empty() && !merge_sql_.empty()) refused = run_refusable(merge_sql_);
+    if (!refused.empty()) {
+      db_->exec("ROLLBACK TO SAVEPOINT syncpath_batch");
+      return {false, refused};
+    }
+    db_->exec("RELEASE SAVEPOINT syncpath_batch");
+    return {};
+  }
+  void commit() override {
+    db_->exec("COMMIT");
+    open_ = false;
+  }
+  void rollback() override {
+    if (open_) db_->exec("ROLLBACK");
+    open_ = false;
+  }
+
+ private:
+  std::string refusal_or_throw(PGresult* r) {
+    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    std::string m = Pg::trim(PQresultErrorMessage(r));
+    bool fatal = PQstatus(db_->get()) != CONNECTION_OK || is_connection_state(state);
+    PQclear(r);
+    if (fatal) throw ConnectorError("postgresql " + db_->label() + ": write failed: " + m);
+    // The first line is the reason; the CONTEXT line would quote the row's values.
+    return m.substr(0, m.find('\n'));
+  }
+  std::string run_refusable(const std::string& sql) {
+    PGresult* r = PQexec(db_->get(), sql.c_str());
+    if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+      PQclear(r);
+      return {};
+    }
+    return refusal_or_throw(r);
+  }
+  std::string copy(const std::vector<Row>& rows) {
+    PGresult* r = PQexec(db_->get(), copy_sql_.c_str());
+    if (PQresultStatus(r) != PGRES_COPY_IN) return refusal_or_throw(r);
+    PQclear(r);
+    buf_.clear();
+    for (const Row& row : rows) {
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        if (i) buf_ += '\t';
+        append_copy_field(buf_, row[i]);
+      }
+      buf_ += '\n';
+      if (buf_.size() >= (1 << 20)) flush();
+    }
+    flush();
+    if (PQputCopyEnd(db_->get(), nullptr) != 1) throw ConnectorError("postgresql " + db_->label() + ": COPY failed: " + Pg::trim(PQerrorMessage(db_->get())));
+    std::string refused;
+    while (PGresult* res = PQgetResult(db_->get())) {
+      if (PQresultStatus(res) != PGRES_COMMAND_OK && refused.empty()) refused = refusal_or_throw(res);
+      else PQclear(res);
+    }
+    return refused;
+  }
+  void flush() {
+    if (buf_.empty()) return;
+    if (PQputCopyData(db_->get(), buf_.data(), static_cast<int>(buf_.size())) != 1)
+      throw ConnectorError("postgresql " + db_->label() + ": COPY failed: " + Pg::trim(PQerrorMessage(db_->get())));
+    buf_.clear();
+  }
+
+  std::shared_ptr<Pg> db_;
+  std::string copy_sql_, merge_sql_;
+  std::string buf_;
+  bool open_ = false;
+};
+
+class PgConnection : public Connection {
+ public:
+  explicit PgConnection(const JobSide& e) : db_(std::make_shared<Pg>(e)) {}
+
+  Shape describe_table(const std::string& table) override {
+    Shape s;
+    std::string reg = quote_table(Dialect::postgresql, table);
+    PGresult* r = db_->query(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull FROM pg_attribute a "
+        "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        {reg});
+    for (int i = 0; i < PQntuples(r); ++i) {
+      ColumnInfo c;
+      c.name = PQgetvalue(r, i, 0);
+      c.type = parse_sql_type(PQgetvalue(r, i, 1));
+      c.type.nullable = std::string(PQgetvalue(r, i, 2)) == "t";
+      s.columns.push_back(std::move(c));
+    }
+    PQclear(r);
+    r = db_->query(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+        "WHERE i.indrelid = to_regclass($1) AND i.indisprimary",
+        {reg});
+    for (int i = 0; i < PQntuples(r); ++i) s.primary_key.push_back(PQgetvalue(r, i, 0));
+    PQclear(r);
+    s.found = !s.columns.empty();
+    if (!s.found) s.error = "no table '" + table + "' in the database (postgresql " + db_->label() + ")";
+    return s;
+  }
+
+  Shape describe_query(const std::string& query) override {
+    Shape s;
+    PGresult* r = PQexec(db_->get(), ("SELECT * FROM (" + query + ") syncpath_q LIMIT 0").c_str());
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      s.error = "the source query fails: " + Pg::trim(PQresultErrorMessage(r));
+      PQclear(r);
+      return s;
+    }
+    for (int i = 0; i < PQnfields(r); ++i) s.columns.push_back({PQfname(r, i), type_of_oid(PQftype(r, i))});
+    PQclear(r);
+    s.found = true;
+    return s;
+  }
+
+  KeyBounds key_bounds(const JobSide& src, const std::string& hint) override {
+    std::string k = quote_ident(Dialect::postgresql, src.split_key);
+    std::string from = src.query.empty() ? quote_table(Dialect::postgresql, src.table) : "(" + src.query + ") syncpath_q";
+    PGresult* r = db_->query("SELECT MIN(" + k + ")::text, MAX(" + k + ")::text FROM " + from + where_clause(Dialect::postgresql, src, KeyRange{}));
+    KeyBounds b;
+    if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+      std::string lo = PQgetvalue(r, 0, 0), hi = PQgetvalue(r, 0, 1);
+      b.empty = false;
+      auto li = parse_int64(lo), hi_i = parse_int64(hi);
+      if (li && hi_i && hint != "date") {
+        b.lo = *li, b.hi = *hi_i;
+      } else {
+        auto ld = days_from_date(lo), hd = days_from_date(hi);
+        if (!ld || !hd) {
+          PQclear(r);
+          throw ConnectorError("postgresql: split_key '" + src.split_key + "' is neither an integer nor a date");
+        }
+        b.is_date = true, b.lo = *ld, b.hi = *hd;
+      }
+    }
+    PQclear(r);
+    return b;
+  }
+
+  std::unique_ptr<RowReader> read(const JobSide& src, const std::vector<std::string>& columns, const KeyRange& range) override {
+    return std::make_unique<PgReader>(db_, source_sql(Dialect::postgresql, src, columns, range));
+  }
+
+  std::unique_ptr<RowWriter> write(const JobSide& dst, const std::vector<ColumnInfo>& columns, const std::vector<std::string>& keys, int,
+                                   int) override {
+    const Dialect d = Dialect::postgresql;
+    std::string cols, updates, key_list, key_match;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      std::string q = quote_ident(d, columns[i].name);
+      cols += (i ? ", " : "") + q;
+      if (std::find(keys.begin(), keys.end(), columns[i].name) == keys.end())
+        updates += (updates.empty() ? "" : ", ") + q + " = EXCLUDED." + q;
+    }
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      std::string q = quote_ident(d, keys[i]);
+      key_list += (i ? ", " : "") + q;
+      key_match += (i ? " AND " : "") + std::string("t.") + q + " = s." + q;
+    }
+    std::string table = quote_table(d, dst.table);
+    if (dst.write_mode == WriteMode::insert)
+      return std::make_unique<PgWriter>(db_, "COPY " + table + " (" + cols + ") FROM STDIN", "", "");
+    std::string setup = "CREATE TEMP TABLE IF NOT EXISTS syncpath_stage ON COMMIT DROP AS SELECT " + cols + " FROM " + table + " WITH NO DATA";
+    std::string merge = "TRUNCATE syncpath_stage"; // emptied after each batch's merge, below
+    std::string insert = "INSERT INTO " + table + " (" + cols + ") SELECT " + cols + " FROM syncpath_stage";
+    std::string sql;
+    if (dst.write_mode == WriteMode::replace) {
+      // Like MySQL's REPLACE: the old row goes, so columns the job does not map get their defaults.
+      sql = "DELETE FROM " + table + " t USING syncpath_stage s WHERE " + key_match + "; " + insert + "; " + merge;
+    } else {
+      sql = insert + " ON CONFLICT (" + key_list + ") DO " + (updates.empty() ? "NOTHING" : "UPDATE SET " + updates) + "; " + merge;
+    }
+    return std::make_unique<PgWriter>(db_, "COPY syncpath_stage (" + cols + ") FROM STDIN", setup, sql);
+  }
+
+  void execute(const std::string& sql) override { db_->exec(sql); }
+
+  std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) override {
+    std::string from = src.query.empty() ? quote_table(Dialect::postgresql, src.table) : "(" + src.query + ") syncpath_q";
+    PGresult* r = PQexec(db_->get(), ("SELECT COUNT(*) FROM " + from + where_clause(Dialect::postgresql, src, range)).c_str());
+    std::optional<std::uint64_t> n;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) n = std::stoull(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return n;
+  }
+
+ private:
+  std::shared_ptr<Pg> db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> connect_postgresql(const JobSide& e) { return std::make_unique<PgConnection>(e); }
+
+}  // namespace syncpath::sync

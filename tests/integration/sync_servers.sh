@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# syncpath sync against real servers it starts itself (MariaDB, PostgreSQL, both on 127.0.0.1
+# with free ports, data under a mktemp folder, torn down on exit), plus SQLite and CSV files:
+#  1. every connector pair on a data set with NULLs, Unicode, extreme integers, decimals, dates
+#     and long text: row counts and content checksums equal on both sides (dumped with each
+#     database's own client, compared with a canonical form computed by Python);
+#  2. write_mode upsert and replace on each database destination;
+#  3. the dirty-data policy unset, 0, N and N+1 with injected bad rows: exact counts, dirty file complete;
+#  4. kill -9 in the middle of a run, then --resume: every row exactly once;
+#  5. preflight stops on an unreachable endpoint; a wrong password fails cleanly;
+#  6. the password never appears in any output, dirty file or state file.
+set -uo pipefail
+BIN=${SYNCPATH_BIN:?set SYNCPATH_BIN to the syncpath binary}
+HERE=$(cd "$(dirname "$0")" && pwd)
+DATA=$HERE/../data/sync
+WORK=$(mktemp -d /tmp/syncpath-sync-$$-XXXX)
+source "$DATA/servers.bash"
+source "$DATA/schema.bash"
+cleanup() { stop_servers; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+PW="S3cr3t-$$-$RANDOM-pw"
+export SYNC_TEST_PW=$PW
+DBUSER=syncer
+DBNAME=syncdb
+ALL=$WORK/all-output.log
+fails=0
+expect() { DESC=$1; shift; if "$@"; then echo "PASS: $DESC"; else echo "FAIL: $DESC" >&2; fails=$((fails + 1)); return 1; fi; }
+eq() { [[ "$1" == "$2" ]] || { echo "  expected [$2], got [$1]" >&2; return 1; }; }
+
+# run_job JOB [ARGS]: runs syncpath sync --format json, output in $WORK/last.json, status in RC.
+run_job() {
+  local job=$1; shift
+  "$BIN" sync "$job" --format json "$@" >"$WORK/last.json" 2>"$WORK/last.err"
+  RC=$?
+  cat "$WORK/last.json" "$WORK/last.err" >>"$ALL"
+}
+jget() { python3 -c "import json,sys; print(json.load(open('$WORK/last.json'))['$1'])"; }
+
+echo "starting MariaDB and PostgreSQL under $WORK"
+start_mariadb "$DBUSER" "$PW" "$DBNAME"
+start_postgres "$DBUSER" "$PW" "$DBNAME"
+echo "mariadb on 127.0.0.1:$MY_PORT, postgresql on 127.0.0.1:$PG_PORT"
+
+# ------------------------------------------------------------------------------------------
+# 1. every pair
+echo "[$SECONDS s] every connector pair"
+python3 "$DATA/dataset.py" gen "$WORK/data.csv" 2000 || die "cannot generate the data set"
+expected=$(dump_csv "$WORK/data.csv" | md5sum)
+rows=2000
+SQLITE_DB=$WORK/test.db
+: >"$WORK/.keep"
+sqlite3 "$SQLITE_DB" 'select 1' >/dev/null
+kinds=(csv sqlite mysql postgresql)
+for src in "${kinds[@]}"; do
+  ddl_sqlite "$SQLITE_DB" "t_from_$src"
+  ddl_my "t_from_$src" || die "cannot create mariadb tables"
+  ddl_pg "t_from_$src" >/dev/null || die "cannot create postgres tables"
+done
+
+pair_job() {  # SRC DST -> job file path
+  local src=$1 dst=$2 job=$WORK/job-$1-$2.yaml
+  {
+    echo "version: 1"
+    echo "source:"
+    if [[ $src == csv ]]; then
+      echo "  data_source: $(source_yaml csv "$WORK/data.csv")"
+      echo "  csv: {null_marker: '\\N'}"
+    else
+      echo "  data_source: $(source_yaml "$src" "$SQLITE_DB")"
+      echo "  table: t_from_csv"
+      echo "  split_key: id"
+    fi
+    echo "  columns: [id, i64, i32, dec, txt, longtxt, d, dt, f]"
+    echo "destination:"
+    if [[ $dst == csv ]]; then
+      echo "  data_source: $(source_yaml csv "$WORK/out_from_$src.csv")"
+      echo "  csv: {null_marker: '\\N'}"
+    else
+      echo "  data_source: $(source_yaml "$dst" "$SQLITE_DB")"
+      echo "  table: t_from_$src"
+    fi
+    echo "  batch_size: 300"
+    echo "channel: {concurrency: 3}"
+    echo "dirty_data: {path: $WORK/dirty-$src-$dst.jsonl}"
+  } >"$job"
+  echo "$job"
+}
+dump_of() {  # KIND TABLE_OR_FILE
+  case $1 in
+    sqlite) dump_sqlite "$SQLITE_DB" "$2" ;;
+    mysql) dump_my "$2" ;;
+    postgresql) dump_pg "$2" ;;
+    csv) dump_csv "$2" ;;
+  esac
+}
+target_of() { [[ $2 == csv ]] && echo "$WORK/out_from_$1.csv" || echo "t_from_$1"; }
+
+for src in "${kinds[@]}"; do
+  for dst in "${kinds[@]}"; do
+    run_job "$(pair_job "$src" "$dst")"
+    expect "$src -> $dst: exit 0" eq "$RC" 0 || { cat "$WORK/last.json" "$WORK/last.err" >&2; continue; }
+    expect "$src -> $dst: $rows rows written" eq "$(jget records_written)" "$rows"
+    expect "$src -> $dst: content checksum equal" eq "$(dump_of "$dst" "$(target_of "$src" "$dst")" | md5sum)" "$expected"
+  done
+done
+expect "a 3-slice csv destination leaves no part files" eq "$(ls "$WORK" | grep -c '\.part-\|\.partial')" 0
+
+# ------------------------------------------------------------------------------------------
+# 2. upsert and replace
+echo "[$SECONDS s] upsert and replace": rows changed and deleted in the destination come back as the source has them
+for dst in sqlite mysql postgresql; do
+  for mode in upsert replace; do
+    job=$(pair_job csv "$dst")
+    sed -i "s/  batch_size: 300/  batch_size: 300\n  write_mode: $mode/" "$job"
+    case $dst in
+      sqlite) sqlite3 "$SQLITE_DB" "UPDATE t_from_csv SET txt = 'changed' WHERE id % 10 = 0; DELETE FROM t_from_csv WHERE id % 7 = 0;" ;;
+      mysql) my_user -e "UPDATE t_from_csv SET txt = 'changed' WHERE id % 10 = 0; DELETE FROM t_from_csv WHERE id % 7 = 0;" ;;
+      postgresql) pg_user -c "UPDATE t_from_csv SET txt = 'changed' WHERE id % 10 = 0; DELETE FROM t_from_csv WHERE id % 7 = 0;" ;;
+    esac
+    run_job "$job"
+    expect "$mode into $dst: exit 0" eq "$RC" 0 || { cat "$WORK/last.json" "$WORK/last.err" >&2; continue; }
+    expect "$mode into $dst: content equals the source again" eq "$(dump_of "$dst" t_from_csv | md5sum)" "$expected"
+  done
+done
+# plain insert over existing rows: every row is refused by the primary key, none written twice
+run_job "$(pair_job csv postgresql)"
+expect "insert over existing keys: the job goes on (no dirty limit) and reports every row dirty" eq "$RC/$(jget dirty_records)/$(jget records_written)" "0/$rows/0"
+expect "insert over existing keys: content unchanged" eq "$(dump_pg t_from_csv | md5sum)" "$expected"
+
+# ------------------------------------------------------------------------------------------
+# 3. dirty-data policy: 1002 records, 3 that cannot convert, 2 the destination refuses (duplicate id)
+python3 "$DATA/dataset.py" dirty "$WORK/dirty.csv" 1000 || die "cannot generate the dirty data set"
+total=1002
+echo "[$SECONDS s] dirty-data policy"
+for dst in mysql postgresql sqlite; do
+  # SQLite's INTEGER is 64-bit, so the value past int's range is not dirty there.
+  bad=5 cols="['-', '-', 'd', 'i32', 'i32']"
+  [[ $dst == sqlite ]] && bad=4 cols="['-', '-', 'd', 'i32']"
+  for limit in unset 0 $((bad - 1)) $bad; do
+    table=d_${dst}_$limit
+    case $dst in
+      sqlite) ddl_sqlite "$SQLITE_DB" "$table" ;;
+      mysql) ddl_my "$table" ;;
+      postgresql) ddl_pg "$table" >/dev/null ;;
+    esac
+    job=$WORK/dirty-$dst-$limit.yaml
+    dfile=$WORK/dirty-$dst-$limit.jsonl
+    {
+      echo "version: 1"
+      echo "source: {data_source: $(source_yaml csv "$WORK/dirty.csv"), csv: {null_marker: '\\N'}}"
+      echo "destination: {data_source: $(source_yaml "$dst" "$SQLITE_DB"), table: $table, batch_size: 100}"
+      [[ $limit == unset ]] && echo "channel: {concurrency: 1}" || echo "channel: {concurrency: 1, dirty_records_max: $limit}"
+      echo "dirty_data: {path: $dfile}"
+    } >"$job"
+    run_job "$job"
+    count=$(dump_of "$dst" "$table" | wc -l)
+    lines=$(wc -l <"$dfile" 2>/dev/null || echo 0)
+    case $limit in
+      unset | "$bad")
+        expect "dirty $limit into $dst: succeeds" eq "$RC" 0
+        expect "dirty $limit into $dst: $((total - bad)) written, $bad dirty" eq "$(jget records_written)/$(jget dirty_records)/$count" "$((total - bad))/$bad/$((total - bad))"
+        expect "dirty $limit into $dst: dirty file has the $bad records" eq "$lines" "$bad"
+        expect "dirty $limit into $dst: dirty file names the columns and reasons" \
+          eq "$(python3 -c "
+import json
+recs=[json.loads(l) for l in open('$dfile')]
+print(sorted([r['column'] or '-' for r in recs]), all(r['reason'] for r in recs), sorted(str(r['row']['id']) for r in recs if r['column'] is None))
+")" "$cols True ['401', '701']"
+        ;;
+      0)
+        expect "dirty 0 into $dst: fails on the first" eq "$RC/$(jget dirty_records)/$count/$lines" "1/1/0/1"
+        ;;
+      *)
+        expect "dirty $limit into $dst: fails on dirty record $bad, nothing committed" eq "$RC/$(jget dirty_records)/$count/$lines" "1/$bad/0/$bad"
+        ;;
+    esac
+  done
+done
+
+# ------------------------------------------------------------------------------------------
+# 4. kill -9 mid-run
+echo "[$SECONDS s] kill -9 and --resume", then --resume: exactly the source rows
+BIG=$WORK/big.db
+sqlite3 "$BIG" "CREATE TABLE big (id INTEGER PRIMARY KEY, v INTEGER, s TEXT);
+  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120000)
+  INSERT INTO big SELECT i, i * 3, 'payload ' || i FROM n;"
+src_sum=$(sqlite3 "$BIG" "select count(*), sum(v), sum(length(s)) from big" | tr '|' ' ')
+for dst in mysql postgresql sqlite; do
+  case $dst in
+    mysql) my_user -e "CREATE TABLE big (id BIGINT PRIMARY KEY, v BIGINT, s VARCHAR(40))"; q() { my_user -N -B -e "$1"; } ;;
+    postgresql) pg_user -c "CREATE TABLE big (id bigint PRIMARY KEY, v bigint, s varchar(40))"; q() { pg_user -At -c "$1"; } ;;
+    sqlite) sqlite3 "$WORK/bigdst.db" "CREATE TABLE big (id INTEGER PRIMARY KEY, v INTEGER, s TEXT)"; q() { sqlite3 "$WORK/bigdst.db" "$1"; } ;;
+  esac
+  job=$WORK/resume-$dst.yaml
+  {
+    echo "version: 1"
+    echo "source: {data_source: $(source_yaml sqlite "$BIG"), table: big, split_key: id}"
+    echo "destination: {data_source: $(source_yaml "$dst" "$WORK/bigdst.db"), table: big, batch_size: 500}"
+    echo "channel: {concurrency: 2, slices: 12, records_per_second: 40000}"
+  } >"$job"
+  state=$WORK/resume-$dst.state.json
+  "$BIN" sync "$job" --format json >>"$ALL" 2>&1 &
+  pid=$!
+  done_n=0
+  for _ in $(seq 1 400); do
+    done_n=$(python3 -c "import json; print(len(json.load(open('$state'))['done']))" 2>/dev/null || echo 0)
+    ((done_n >= 2)) && break
+    sleep 0.02
+  done
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  done_n=$(python3 -c "import json; print(len(json.load(open('$state'))['done']))")
+  committed=$(python3 -c "import json; print(sum(c['written'] for c in json.load(open('$state'))['done'].values()))")
+  expect "kill -9 into $dst: killed with some slices done and some not ($done_n of 12)" test "$done_n" -ge 1 -a "$done_n" -lt 12
+  expect "kill -9 into $dst: the destination holds only committed slices" eq "$(q 'select count(*) from big')" "$committed"
+  run_job "$job" --resume
+  expect "resume into $dst: exit 0" eq "$RC" 0 || cat "$WORK/last.json" "$WORK/last.err" >&2
+  expect "resume into $dst: only unfinished slices redone" eq "$(jget slices_skipped)" "$done_n"
+  expect "resume into $dst: every row exactly once" eq "$(q 'select count(*), count(distinct id), sum(v), sum(length(s)) from big' | tr '\t|' '  ' | cut -d' ' -f1,3,4)" "$src_sum"
+  expect "resume into $dst: no duplicate ids" eq "$(q 'select count(distinct id) from big')" 120000
+done
+
+# ------------------------------------------------------------------------------------------
+# 5. preflight and login
+echo "[$SECONDS s] preflight and login" failures
+dead=$(free_port)
+cat >"$WORK/unreachable.yaml" <<YAML
+version: 1
+source: {data_source: $(source_yaml csv "$WORK/data.csv")}
+destination:
+  data_source: {type: mysql, endpoint: {host: 127.0.0.1, port: $dead}, database: x, username: u, password: {env: SYNC_TEST_PW}}
+  table: t
+YAML
+"$BIN" sync "$WORK/unreachable.yaml" >"$WORK/pre.out" 2>&1; rc=$?
+cat "$WORK/pre.out" >>"$ALL"
+expect "preflight: unreachable destination exits 1 with a remedy" eq "$rc/$(grep -c 'preflight:.*127.0.0.1:'"$dead"'.*check the server is running' "$WORK/pre.out")" "1/1"
+"$BIN" sync "$WORK/unreachable.yaml" --skip-preflight >"$WORK/pre2.out" 2>&1; rc=$?
+cat "$WORK/pre2.out" >>"$ALL"
+expect "--skip-preflight: the connection failure is still reported, exit 1" eq "$rc/$(grep -c 'cannot connect' "$WORK/pre2.out")" "1/1"
+WRONG="Wr0ng-$$-pw"
+SYNC_TEST_PW=$WRONG "$BIN" sync "$(pair_job csv postgresql)" >"$WORK/auth.out" 2>&1; rc=$?
+SYNC_TEST_PW=$WRONG "$BIN" sync "$(pair_job csv mysql)" >>"$WORK/auth.out" 2>&1; rc2=$?
+cat "$WORK/auth.out" >>"$ALL"
+expect "wrong password: exit 1 on both servers, the wrong password not echoed" eq "$rc/$rc2/$(grep -c -F "$WRONG" "$WORK/auth.out")" "1/1/0"
+expect "wrong password: the failure says it could not log in" test "$(grep -c 'cannot connect' "$WORK/auth.out")" -ge 2
+
+# ------------------------------------------------------------------------------------------
+# 6. the password appears nowhere
+leaks=$(grep -r -l -F "$PW" "$ALL" "$WORK"/*.jsonl "$WORK"/*.json "$WORK"/*.yaml 2>/dev/null | wc -l)
+expect "the password appears in no output, dirty file, state file or job file" eq "$leaks" 0
+expect "the outputs were collected (the leak check looked at something)" test "$(wc -c <"$ALL")" -gt 1000
+
+echo
+if ((fails)); then echo "sync_servers: $fails check(s) failed"; exit 1; fi
+echo "sync_servers: all checks passed"

@@ -1,0 +1,363 @@
+// The sync core end to end on SQLite and CSV (no servers needed), through the CLI in-process.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "app.hpp"
+#include "connector.hpp"
+#include "engine.hpp"
+
+using namespace syncpath;
+using namespace syncpath::sync;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "syncpath-unit-XXXXXX").string();
+    path = ::mkdtemp(t.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
+
+JobSide sqlite_at(const std::string& db, const std::string& table = "") {
+  JobSide e;
+  e.data_source.type = SourceType::sqlite;
+  e.data_source.path = db;
+  e.table = table;
+  return e;
+}
+
+void sql(const std::string& db, const std::string& statements) {
+  if (!fs::exists(db)) std::ofstream(db).put('\0').flush(), fs::resize_file(db, 0);  // an empty file is an empty database
+  connect_sqlite(sqlite_at(db))->execute(statements);
+}
+
+std::vector<Row> rows_of(const std::string& db, const std::string& table, const std::vector<std::string>& cols) {
+  JobSide e = sqlite_at(db, table);
+  auto c = connect_sqlite(e);
+  auto r = c->read(e, cols, KeyRange{});
+  std::vector<Row> out;
+  Row row;
+  std::string problem;
+  while (r->next(row, problem)) out.push_back(row);
+  return out;
+}
+
+std::int64_t scalar(const std::string& db, const std::string& query) {
+  JobSide e = sqlite_at(db);
+  e.query = query;
+  auto c = connect_sqlite(e);
+  auto names = c->describe_query(query);
+  auto r = c->read(e, {names.columns.at(0).name}, KeyRange{});
+  Row row;
+  std::string problem;
+  REQUIRE(r->next(row, problem));
+  return row.at(0).is_null() ? -1 : row.at(0).i;
+}
+
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct CliResult {
+  int rc;
+  std::string out, err;
+  nlohmann::json json() const { return nlohmann::json::parse(out); }
+};
+CliResult run_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), "syncpath");
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  int rc = syncpath::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {rc, out.str(), err.str()};
+}
+
+std::size_t lines_in(const std::string& path) {
+  std::string t = read_file(path);
+  return static_cast<std::size_t>(std::count(t.begin(), t.end(), '\n'));
+}
+
+}  // namespace
+
+TEST_CASE("a sliced job moves every row exactly once, rows with a NULL split key included") {
+  TempDir d;
+  sql(d / "src.db",
+      "CREATE TABLE t (id INTEGER, name TEXT, amount INTEGER);"
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) INSERT INTO t SELECT i, 'n' || i, i * 2 FROM n;"
+      "INSERT INTO t VALUES (NULL, 'no key', 1), (NULL, NULL, 2), (NULL, 'x', NULL);");
+  sql(d / "dst.db", "CREATE TABLE t (id INTEGER, name TEXT, amount INTEGER);");
+  write_file(d / "j.yaml", R"(version: 1
+source: {data_source: {type: sqlite, path: src.db}, table: t, split_key: id}
+destination: {data_source: {type: sqlite, path: dst.db}, table: t, batch_size: 64}
+channel: {concurrency: 3, slices: 7}
+)");
+  auto r = run_cli({"sync", d / "j.yaml", "--format", "json"});
+  CAPTURE(r.err);
+  REQUIRE(r.rc == 0);
+  auto j = r.json();
+  CHECK(j["status"] == "succeeded");
+  CHECK(j["records_read"] == 1003);
+  CHECK(j["records_written"] == 1003);
+  CHECK(j["dirty_records"] == 0);
+  CHECK(j["slices"] == 7);
+  CHECK(scalar(d / "dst.db", "SELECT count(*) FROM t") == 1003);
+  CHECK(scalar(d / "dst.db", "SELECT count(DISTINCT id) FROM t") == 1000);
+  CHECK(scalar(d / "dst.db", "SELECT sum(amount) FROM t") == 1000 * 1001 + 3);
+  CHECK(scalar(d / "dst.db", "SELECT count(*) FROM t WHERE id IS NULL") == 3);
+
+  SUBCASE("--resume after a finished run redoes nothing") {
+    auto again = run_cli({"sync", d / "j.yaml", "--format", "json", "--resume"});
+    REQUIRE(again.rc == 0);
+    CHECK(again.json()["slices_skipped"] == 7);
+    CHECK(again.json()["records_written"] == 0);
+    CHECK(scalar(d / "dst.db", "SELECT count(*) FROM t") == 1003);
+  }
+}
+
+TEST_CASE("a date split key cuts by day and keeps the last day's datetimes") {
+  TempDir d;
+  sql(d / "src.db",
+      "CREATE TABLE e (d DATETIME, v INTEGER);"
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 90) "
+      "INSERT INTO e SELECT date('2024-01-01', '+' || i || ' days'), i FROM n;"
+      "INSERT INTO e VALUES ('2024-03-31 23:59:59', 1000);");
+  sql(d / "dst.db", "CREATE TABLE e (d DATETIME, v INTEGER);");
+  write_file(d / "j.yaml", R"(version: 1
+source: {data_source: {type: sqlite, path: src.db}, table: e, split_key: d}
+destination: {data_source: {type: sqlite, path: dst.db}, table: e}
+channel: {concurrency: 2, slices: 4}
+)");
+  auto r = run_cli({"sync", d / "j.yaml", "--format", "json"});
+  CAPTURE(r.err);
+  REQUIRE(r.rc == 0);
+  CHECK(scalar(d / "dst.db", "SELECT count(*) FROM e") == 92);
+  CHECK(scalar(d / "dst.db", "SELECT sum(v) FROM e") == 90 * 91 / 2 + 1000);
+  auto state = nlohmann::json::parse(read_file(d / "j.state.json"));
+  CHECK(state["split"] == "date");
+  CHECK(state["ranges"][0][0] == "'2024-01-01'");
+  CHECK(state["ranges"][3][1] == "'2024-04-01'");
+}
+
+TEST_CASE("the dirty-data policy is exact and the dirty file says what and why") {
+  TempDir d;
+  std::string csv = "id,num\r\n";
+  for (int i = 1; i <= 500; ++i) csv += std::to_string(i) + "," + (i % 100 == 0 ? "n/a" : std::to_string(i)) + "\r\n";
+  write_file(d / "in.csv", csv);  // 5 values that are not numbers
+  sql(d / "dst.db", "CREATE TABLE r (id INTEGER, num INTEGER);");
+  auto job = [&](const std::string& limit) {
+    write_file(d / "j.yaml", "version: 1\nsource: {data_source: {type: csv, path: in.csv}}\n"
+                             "destination: {data_source: {type: sqlite, path: dst.db}, table: r, pre_sql: ['delete from r']}\n" +
+                                 (limit.empty() ? std::string() : "channel: {dirty_records_max: " + limit + "}\n"));
+    return run_cli({"sync", d / "j.yaml", "--format", "json"});
+  };
+  SUBCASE("no limit: the job goes on") {
+    auto r = job("");
+    REQUIRE(r.rc == 0);
+    CHECK(r.json()["dirty_records"] == 5);
+    CHECK(r.json()["records_written"] == 495);
+    CHECK(lines_in(d / "j.dirty.jsonl") == 5);
+    auto first = nlohmann::json::parse(read_file(d / "j.dirty.jsonl").substr(0, read_file(d / "j.dirty.jsonl").find('\n')));
+    CHECK(first["column"] == "num");
+    CHECK(first["row"]["id"] == "100");
+    CHECK(first["row"]["num"] == "n/a");
+    CHECK(first["reason"].get<std::string>().find("integer") != std::string::npos);
+  }
+  SUBCASE("0: the first dirty record fails the job and nothing is committed") {
+    auto r = job("0");
+    CHECK(r.rc == 1);
+    CHECK(r.json()["status"] == "failed");
+    CHECK(r.json()["dirty_records"] == 1);
+    CHECK(scalar(d / "dst.db", "SELECT count(*) FROM r") == 0);
+  }
+  SUBCASE("N: fails on the N+1th, passes with exactly N") {
+    CHECK(job("4").rc == 1);
+    CHECK(scalar(d / "dst.db", "SELECT count(*) FROM r") == 0);
+    auto ok = job("5");
+    CHECK(ok.rc == 0);
+    CHECK(scalar(d / "dst.db", "SELECT count(*) FROM r") == 495);
+  }
+}
+
+TEST_CASE("a batch the destination refuses is bisected: no good row lost, none written twice") {
+  TempDir d;
+  sql(d / "src.db",
+      "CREATE TABLE s (id INTEGER PRIMARY KEY, amount INTEGER);"
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
+      "INSERT INTO s SELECT i, CASE WHEN i % 137 = 0 THEN -1 ELSE i END FROM n;");
+  sql(d / "dst.db", "CREATE TABLE s (id INTEGER PRIMARY KEY, amount INTEGER CHECK (amount >= 0));");
+  write_file(d / "j.yaml", R"(version: 1
+source: {data_source: {type: sqlite, path: src.db}, table: s}
+destination: {data_source: {type: sqlite, path: dst.db}, table: s, batch_size: 100}
+)");
+  auto r = run_cli({"sync", d / "j.yaml", "--format", "json"});
+  REQUIRE(r.rc == 0);
+  CHECK(r.json()["dirty_records"] == 7);  // 137, 274, ..., 959
+  CHECK(r.json()["records_written"] == 993);
+  CHECK(scalar(d / "dst.db", "SELECT count(*) FROM s") == 993);
+  CHECK(scalar(d / "dst.db", "SELECT sum(id) FROM s") == 500500 - 137 * (1 + 2 + 3 + 4 + 5 + 6 + 7));
+  std::string dirty = read_file(d / "j.dirty.jsonl");
+  CHECK(dirty.find("CHECK constraint failed") != std::string::npos);
+}
+
+TEST_CASE("CSV out and back keeps NULL apart from the empty string, quotes, separators and newlines") {
+  TempDir d;
+  sql(d / "a.db",
+      "CREATE TABLE t (id INTEGER, s TEXT, n INTEGER);"
+      "INSERT INTO t VALUES (1, NULL, NULL), (2, '', 0), (3, 'a,b', 3), (4, 'say \"hi\"', 4), (5, 'two' || char(10) || 'lines', 5),"
+      "(6, ' padded ', 6), (7, 'Grüße 🙂', -9223372036854775808);");
+  sql(d / "b.db", "CREATE TABLE t (id INTEGER, s TEXT, n INTEGER);");
+  write_file(d / "out.yaml", R"(version: 1
+source: {data_source: {type: sqlite, path: a.db}, table: t}
+destination: {data_source: {type: csv, path: t.csv}}
+)");
+  write_file(d / "in.yaml", R"(version: 1
+source: {data_source: {type: csv, path: t.csv}}
+destination: {data_source: {type: sqlite, path: b.db}, table: t}
+)");
+  REQUIRE(run_cli({"sync", d / "out.yaml"}).rc == 0);
+  std::string text = read_file(d / "t.csv");
+  CHECK(text.rfind("id,s,n\r\n1,,\r\n2,\"\",0\r\n3,\"a,b\",3\r\n4,\"say \"\"hi\"\"\",4\r\n", 0) == 0);
+  REQUIRE(run_cli({"sync", d / "in.yaml"}).rc == 0);
+  auto a = rows_of(d / "a.db", "t", {"id", "s", "n"});
+  auto b = rows_of(d / "b.db", "t", {"id", "s", "n"});
+  REQUIRE(a.size() == 7);
+  CHECK(a == b);
+}
+
+TEST_CASE("unknown tables and columns are errors at the job file's line, before any row moves") {
+  TempDir d;
+  sql(d / "src.db", "CREATE TABLE result_table (id INTEGER, education TEXT, num INTEGER, born DATE);");
+  sql(d / "dst.db", "CREATE TABLE odps_result (education TEXT, num INTEGER);");
+  write_file(d / "j.yaml", R"(version: 1
+source:
+  data_source: {type: sqlite, path: src.db}
+  table: result_table
+  columns: [educaton, num]
+destination:
+  data_source: {type: sqlite, path: dst.db}
+  table: odps_result
+  columns: [education, num]
+)");
+  auto r = run_cli({"sync", d / "j.yaml"});
+  CHECK(r.rc == 2);
+  CHECK(r.err.find("j.yaml:5:13: error: source has no column 'educaton'; did you mean 'education'? [unknown-column]") != std::string::npos);
+
+  write_file(d / "j.yaml", R"(version: 1
+source: {data_source: {type: sqlite, path: src.db}, table: result_table, columns: [education, born]}
+destination:
+  data_source: {type: sqlite, path: dst.db}
+  table: odps_result
+  columns: [education, num]
+)");
+  r = run_cli({"sync", d / "j.yaml"});
+  CHECK(r.rc == 2);
+  CAPTURE(r.err);
+  CHECK(r.err.find("j.yaml:6:24: error: source column 'born' (DATE) cannot be converted to destination column 'num'") != std::string::npos);
+
+  write_file(d / "j.yaml", R"(version: 1
+source: {data_source: {type: sqlite, path: src.db}, table: result_tabel}
+destination: {data_source: {type: sqlite, path: dst.db}, table: odps_result}
+)");
+  r = run_cli({"sync", d / "j.yaml", "--format", "json"});
+  CHECK(r.rc == 2);
+  CHECK(r.json()["diagnostics"][0]["code"] == "unknown-table");
+  CHECK(r.json()["diagnostics"][0]["line"] == 2);
+}
+
+TEST_CASE("--explain prints the mapping and moves nothing") {
+  TempDir d;
+  sql(d / "src.db", "CREATE TABLE s (id INTEGER, education TEXT, num BIGINT); INSERT INTO s VALUES (1, 'x', 2);");
+  sql(d / "dst.db", "CREATE TABLE o (education varchar(255), num int(10));");
+  write_file(d / "j.yaml", R"(version: 1
+source: {data_source: {type: sqlite, path: src.db}, table: s, columns: [education, num]}
+destination: {data_source: {type: sqlite, path: dst.db}, table: o}
+)");
+  auto r = run_cli({"sync", d / "j.yaml", "--explain"});
+  CHECK(r.rc == 0);
+  CHECK(r.out.find("education       TEXT") != std::string::npos);
+  CHECK(r.out.find("varchar(255)") != std::string::npos);
+  CHECK(r.out.find("per value") != std::string::npos);
+  CHECK(scalar(d / "dst.db", "SELECT count(*) FROM o") == 0);
+}
+
+TEST_CASE("--slice I/N runs one slice; the slices together make the whole") {
+  TempDir d;
+  sql(d / "src.db",
+      "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER);"
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) INSERT INTO t SELECT i, i FROM n;");
+  sql(d / "dst.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER);");
+  write_file(d / "j.yaml", R"(version: 1
+source: {data_source: {type: sqlite, path: src.db}, table: t, split_key: id}
+destination: {data_source: {type: sqlite, path: dst.db}, table: t}
+)");
+  auto first = run_cli({"sync", d / "j.yaml", "--slice", "1/3", "--format", "json"});
+  REQUIRE(first.rc == 0);
+  CHECK(first.json()["records_written"] == 100);
+  CHECK(scalar(d / "dst.db", "SELECT min(id) FROM t") == 101);
+  REQUIRE(run_cli({"sync", d / "j.yaml", "--slice", "0/3"}).rc == 0);
+  REQUIRE(run_cli({"sync", d / "j.yaml", "--slice", "2/3"}).rc == 0);
+  CHECK(scalar(d / "dst.db", "SELECT count(*) FROM t") == 300);
+  auto state = nlohmann::json::parse(read_file(d / "j.state.json"));
+  CHECK(state["done"].size() == 3);
+  SUBCASE("bad slice specs are unusable input") {
+    CHECK(run_cli({"sync", d / "j.yaml", "--slice", "3/3"}).rc == 2);
+    CHECK(run_cli({"sync", d / "j.yaml", "--slice", "x"}).rc == 2);
+  }
+  SUBCASE("a state file of another slicing is refused on --resume") {
+    auto r = run_cli({"sync", d / "j.yaml", "--slice", "0/4", "--resume"});
+    CHECK(r.rc == 2);
+    CHECK(r.err.find("state-mismatch") != std::string::npos);
+  }
+}
+
+TEST_CASE("preflight stops before any row moves, with the remedy") {
+  TempDir d;
+  sql(d / "dst.db", "CREATE TABLE t (id INTEGER);");
+  write_file(d / "j.yaml", R"(version: 1
+source: {data_source: {type: sqlite, path: missing.db}, table: t}
+destination: {data_source: {type: sqlite, path: dst.db}, table: t}
+)");
+  auto r = run_cli({"sync", d / "j.yaml"});
+  CHECK(r.rc == 1);
+  CHECK(r.err.find("preflight: source 'inline': no file") != std::string::npos);
+  CHECK(r.err.find("check the data source's path") != std::string::npos);
+}
+
+TEST_CASE("a password is used but never printed, even when the login fails") {
+  TempDir d;
+  write_file(d / "in.csv", "a\r\n1\r\n");
+  write_file(d / "j.yaml", R"(version: 1
+source: {data_source: {type: csv, path: in.csv}}
+destination:
+  data_source: {type: mysql, endpoint: {host: 127.0.0.1, port: 1}, database: x, username: u, password: {env: SYNCPATH_UNIT_PW}}
+  table: t
+)");
+  ::setenv("SYNCPATH_UNIT_PW", "hunter2-unit-secret", 1);
+  for (const char* flag : {"--skip-preflight", "--quiet"}) {
+    auto r = run_cli({"sync", d / "j.yaml", flag, "--format", "json"});
+    CHECK(r.rc == 1);
+    CHECK(r.out.find("hunter2") == std::string::npos);
+    CHECK(r.err.find("hunter2") == std::string::npos);
+    CHECK((r.out + r.err).find("127.0.0.1") != std::string::npos);  // it did say where it failed
+  }
+  ::unsetenv("SYNCPATH_UNIT_PW");
+  auto r = run_cli({"sync", d / "j.yaml", "--skip-preflight"});
+  CHECK(r.rc == 1);
+  CHECK(r.err.find("environment variable SYNCPATH_UNIT_PW is not set") != std::string::npos);
+}
