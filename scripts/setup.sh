@@ -10,7 +10,7 @@ packages=(
   clang libclang-rt-14-dev
   mariadb-server mariadb-client postgresql postgresql-client
   iproute2 nftables dnsmasq-base python3 nmap pgloader graphviz procps time
-  libssl-dev openssl jq
+  libssl-dev jq openssl util-linux   # probes: libcrypto (SHA1/HMAC/PBKDF2); probe_net: jq, s_server, setpriv
 )
 
 missing=()
