@@ -18,6 +18,7 @@
 #include "app.hpp"
 #include "loader.hpp"
 #include "model.hpp"
+#include "plan.hpp"
 #include "probe.hpp"
 
 namespace syncpath::cli {
@@ -47,6 +48,7 @@ struct Row {
   probes::TargetResult result;
   Remedy remedy;
   std::vector<std::string> notes;  // e.g. "the topology file does not match the real network"
+  std::string plan_status, plan_solution;  // topology mode: what the planner says of the pair
 };
 
 struct Report_ {
@@ -72,6 +74,7 @@ struct PairContext {
   const DataSource* source = nullptr;
   bool uses_public_endpoint = false;
   Egress egress;
+  const Judgement* plan = nullptr;  // the planner's judgement for this pair (and host)
 };
 
 Egress expected_egress(const PairContext& p) {
@@ -297,9 +300,31 @@ void explain_with_topology(const PairContext& p, Row& row) {
     if (c.check == "dns" && c.detail.find("warning:") != std::string::npos)
       row.notes.push_back(c.detail.substr(c.detail.find("warning:") + 9));
 
-  auto dest = source_address(p, r);
-  std::vector<Remedy> path_steps = dest ? missing_path_steps(p, *dest) : std::vector<Remedy>{};
-  auto sg_step = missing_security_rule(p, r.target.port);
+  // The steps still owed for the network path: the planner's when it judged the pair, else
+  // our own reading of the topology (links, routes, security group).
+  std::vector<Remedy> path_steps;
+  std::optional<Remedy> plan_whitelist;
+  if (p.plan) {
+    row.plan_status = std::string(status_name(p.plan->status));
+    row.plan_solution = p.plan->solution;
+    for (const auto& st : p.plan->steps) {
+      if (st.done) continue;
+      if (st.action == "add_whitelist") {
+        if (!plan_whitelist) plan_whitelist = Remedy{st.action, st.detail};
+      } else {
+        path_steps.push_back({st.action, st.detail});
+      }
+    }
+  } else {
+    auto dest = source_address(p, r);
+    if (dest) path_steps = missing_path_steps(p, *dest);
+    if (auto sg_step = missing_security_rule(p, r.target.port)) path_steps.push_back(*sg_step);
+  }
+  bool plan_ready = p.plan && p.plan->status == PairStatus::ready;
+  // Credentials are not part of the network: a wrong password says nothing about the topology.
+  if (plan_ready && r.verdict != Verdict::reachable && r.verdict != Verdict::auth_failed)
+    row.notes.push_back("the plan says " + p.group->id + " -> " + s.name + " is ready, but the probe found " +
+                        probes::to_string(r.verdict) + ": " + kMismatch);
   std::string owed;
   for (const auto& st : path_steps) owed += (owed.empty() ? "" : "; ") + st.action + ": " + st.detail;
 
@@ -307,7 +332,8 @@ void explain_with_topology(const PairContext& p, Row& row) {
     case Verdict::reachable:
       row.remedy = {"none", "nothing to fix"};
       if (!path_steps.empty())
-        row.notes.push_back(kMismatch + ": the topology still owes " + owed + ", yet the probe got through");
+        row.notes.push_back(std::string(p.plan ? "the plan says this pair needs changes (" : "the topology still owes (") +
+                            owed + "), yet the probe got through: " + kMismatch);
       break;
     case Verdict::dns_failure: {
       const auto& ep = p.uses_public_endpoint ? s.public_endpoint : s.endpoint;
@@ -317,14 +343,14 @@ void explain_with_topology(const PairContext& p, Row& row) {
     }
     case Verdict::no_route_or_filtered:
       if (!path_steps.empty()) row.remedy = path_steps.front();
-      else if (sg_step) row.remedy = *sg_step;
       else {
         row.remedy = {"check_network", kMismatch + ": the topology has every link, route and rule for this path, but no answer came; check the real route tables, firewalls and ACLs between " +
                                            (p.egress.described.empty() ? std::string("this host") : p.egress.described) +
                                            " and " + r.address};
-        row.notes.push_back(kMismatch + ": the plan's path is complete but the probe got no answer");
+        if (!p.plan) row.notes.push_back(kMismatch + ": the path in the topology is complete but the probe got no answer");
       }
-      if (path_steps.size() > 1) row.remedy.detail += "; then " + owed.substr(owed.find("; ") + 2);
+      for (std::size_t i = 1; i < path_steps.size(); ++i)
+        row.remedy.detail += (i == 1 ? "; then " : "; ") + path_steps[i].action + ": " + path_steps[i].detail;
       break;
     case Verdict::refused:
       row.remedy = {"check_endpoint", "the address answered on " + r.address +
@@ -334,6 +360,7 @@ void explain_with_topology(const PairContext& p, Row& row) {
       std::string cidr = egress ? egress->str() : (local ? Cidr::host(*local).str() : std::string("this host's address"));
       row.remedy = {"add_whitelist", "add " + cidr + " to " + s.name + "'s whitelist" +
                                          (egress ? " (" + p.egress.described + ")" : std::string(" (the address the connection left from)"))};
+      if (plan_whitelist) row.remedy.detail += "; the plan owes this step too: " + plan_whitelist->detail;
       if (local && egress && !p.egress.internet && !egress->contains(*local))
         row.remedy.detail += "; the connection left from " + r.local_address +
                              ", outside that CIDR: NAT or the wrong host, so the server sees another address";
@@ -402,6 +429,7 @@ void render_json(std::ostream& out, const Report_& rep) {
         {"verdict", probes::to_string(row.result.verdict)},
         {"remedy", {{"action", row.remedy.action}, {"detail", row.remedy.detail}}},
         {"notes", row.notes}};
+    if (!row.plan_status.empty()) item["plan"] = {{"status", row.plan_status}, {"solution", row.plan_solution}};
     results.push_back(item);
   }
   nlohmann::ordered_json doc = {{"host", rep.host}, {"results", results}};
@@ -477,6 +505,7 @@ void render_text(std::ostream& out, const Report_& rep, bool quiet, bool color) 
           << std::string(6 - std::string(probes::to_string(c.status)).size(), ' ') << std::right << std::setw(10)
           << ms_text(c.ms) << "  " << c.detail << "\n";
     }
+    if (!row.plan_status.empty()) out << "  plan: " << row.plan_solution << ", " << row.plan_status << "\n";
     for (const auto& n : row.notes) out << "  note: " << n << "\n";
     if (!ok) out << "  fix: " << row.remedy.action << ": " << row.remedy.detail << "\n";
   }
@@ -633,6 +662,7 @@ int run_topology(Context& ctx, const ProbeArgs& a) {
 
   std::vector<probes::Target> targets;
   std::vector<PairContext> pairs;
+  std::vector<std::unique_ptr<PairPlan>> plans;  // kept alive for the contexts pointing into them
   std::vector<std::string> skipped;
   for (const DataSource* s : sources) {
     if (is_file_based(s->type) || !s->endpoint) {
@@ -644,6 +674,13 @@ int run_topology(Context& ctx, const ProbeArgs& a) {
     p.uses_public_endpoint = group->kind == GroupKind::shared && s->network != kInternet && s->public_endpoint.has_value();
     const Endpoint& ep = p.uses_public_endpoint ? *s->public_endpoint : *s->endpoint;
     p.egress = expected_egress(p);
+    if (auto plan = plan_pair(topo, group->id, s->name)) {
+      plans.push_back(std::make_unique<PairPlan>(std::move(*plan)));
+      const PairPlan& pp = *plans.back();
+      p.plan = &pp;
+      for (const auto& h : pp.hosts)
+        if (host && h.host == host->name) p.plan = &h;
+    }
     probes::Target t;
     t.name = s->name;
     t.host = !ep.host.empty() ? ep.host : ep.ip ? ep.ip->str() : std::string();

@@ -330,7 +330,11 @@ expect_match mysql_not_allowed '.notes | join(" ")' 'NAT on the way, or this mac
 expect_match pg_not_allowed .remedy.detail 'add 10.231.1.2/32'
 expect_match dns_elsewhere '.notes | join(" ")' 'resolves somewhere unexpected.*10.231.3.99'
 expect_match web_dropped .remedy.detail 'does not match the real network'
-expect_match far_no_route .remedy.detail 'connect idc-rg and vpc-far'
+expect_field web_dropped .plan.status ready
+expect_match web_dropped '.notes | join(" ")' 'the plan says rg-etl -> web_dropped is ready, but the probe found no_route_or_filtered: the topology file does not match the real network'
+expect_field far_no_route .plan.status needs_changes
+expect_field mysql_bad_password '.notes | length' 0
+expect_match far_no_route .remedy.detail "^connect idc-rg and vpc-far.*; then add_network_route: .*idc-rg's route table.*; add_network_route: .*vpc-far's route table"
 expect_match ftp_not_whitelisted "$(check whitelist detail)" 'does not cover 10.231.1.2/32'
 expect_match mysql_bad_password .remedy.detail 'PROBE_WRONG_PASSWORD'
 
