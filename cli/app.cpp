@@ -27,6 +27,18 @@ Report::Report(Context& ctx, const CommonOptions& opts) : ctx_(ctx), stream_(&ct
     return;
   }
   target_ = opts.output;
+  // A device or pipe (/dev/null, a FIFO) is written in place: staging and renaming would
+  // replace it with a regular file.
+  std::error_code type_ec;
+  auto type = std::filesystem::status(target_, type_ec).type();
+  if (!type_ec && type != std::filesystem::file_type::regular && type != std::filesystem::file_type::not_found) {
+    file_ = std::make_unique<std::ofstream>(target_, std::ios::binary);
+    if (!*file_) throw std::runtime_error("cannot write " + target_);
+    stream_ = file_.get();
+    committed_ = true;  // nothing staged to rename or remove
+    staged_.clear();
+    return;
+  }
   staged_ = target_ + ".partial";
   file_ = std::make_unique<std::ofstream>(staged_, std::ios::binary | std::ios::trunc);
   if (!*file_) throw std::runtime_error("cannot write " + staged_ + ": check the directory exists and is writable");
@@ -42,6 +54,10 @@ Report::~Report() {
 }
 
 bool Report::commit() {
+  if (file_ && staged_.empty()) {  // written in place
+    file_->flush();
+    return static_cast<bool>(*file_);
+  }
   if (!file_) {
     stream_->flush();
     return true;

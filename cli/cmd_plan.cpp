@@ -114,6 +114,10 @@ void run_plan(Context& ctx, const PlanOptions& o) {
       ctx.exit_code = kBadInput;
       return;
     }
+    std::error_code type_ec;
+    auto type = std::filesystem::status(o.fix_file, type_ec).type();
+    if (!type_ec && type != std::filesystem::file_type::regular && type != std::filesystem::file_type::not_found)
+      throw std::runtime_error("--fix " + o.fix_file + ": not a regular file; give a path for the new topology");
     std::string staged = o.fix_file + ".partial";
     {
       std::ofstream f(staged, std::ios::binary | std::ios::trunc);

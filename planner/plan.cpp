@@ -51,7 +51,11 @@ struct Origin {
 
 class Planner {
  public:
-  Planner(const Topology& t, const Rules& rules) : t_(t), rules_(rules), graph_(t) {}
+  Planner(const Topology& t, const Rules& rules) : t_(t), rules_(rules), graph_(t) {
+    // Each source's network, looked up once (millions of pairs would otherwise hash ids).
+    source_networks_.reserve(t.data_sources.size());
+    for (const auto& s : t.data_sources) source_networks_.push_back(t.find_network(s.network));
+  }
 
   void plan_group(const ResourceGroup& g, const std::vector<const DataSource*>& sources,
                   const std::function<void(const PairPlan&)>& sink) {
@@ -137,6 +141,11 @@ class Planner {
   }
 
  private:
+  const Network* source_network(const DataSource& s) const {
+    auto i = static_cast<std::size_t>(&s - t_.data_sources.data());
+    return i < source_networks_.size() ? source_networks_[i] : t_.find_network(s.network);
+  }
+
   std::optional<std::size_t> net_index(std::string_view id) const {
     const Network* n = t_.find_network(id);
     if (!n) return std::nullopt;
@@ -156,7 +165,7 @@ class Planner {
   std::string relation_of(const DataSource& s, const Host* host) const {
     if (is_file_based(s.type) || s.network.empty()) return "local";
     if (s.network == kInternet) return "internet";
-    const Network* n = t_.find_network(s.network);
+    const Network* n = source_network(s);
     if (!n) return "internet";  // the loader rejects unknown networks; be safe anyway
     std::string_view account = t_.workspace.account, region = t_.workspace.region;
     if (host) {
@@ -185,7 +194,7 @@ class Planner {
       return std::nullopt;
     }
     if (s.endpoint && s.endpoint->ip) return Cidr::host(*s.endpoint->ip);
-    if (const Network* n = t_.find_network(s.network)) {
+    if (const Network* n = source_network(s)) {
       if (const VSwitch* v = n->find_vswitch(s.vswitch)) return v->cidr;
       if (!n->cidrs.empty()) return n->cidrs.front();
     }
@@ -214,7 +223,9 @@ class Planner {
                        const std::string& relation, std::optional<NetworkPath>& path) {
     Origin o;
     const ResourceGroup& g = *group_;
-    auto src = net_index(s.network);
+    const Network* src_ptr = source_network(s);
+    std::optional<std::size_t> src;
+    if (src_ptr) src = static_cast<std::size_t>(src_ptr - t_.networks.data());
     path.reset();
     if (host) {
       o.network = t_.find_network(host->network);
@@ -341,7 +352,7 @@ class Planner {
     const bool wants_path = has(rule->steps, "create_link");
     std::optional<NetworkPath> path;
     Origin o = choose_origin(s, host, host_i, wants_path, j.relation, path);
-    const Network* src_net = t_.find_network(s.network);
+    const Network* src_net = source_network(s);
     auto target = source_block(s, via_public);
     auto egress = egress_of(rule->egress, o, host);
     int port = via_public ? (s.public_endpoint ? s.public_endpoint->port : 0) : (s.endpoint ? s.endpoint->port : 0);
@@ -690,6 +701,7 @@ class Planner {
   const Rules& rules_;
   TopologyGraph graph_;
   std::optional<Network> new_vpc_;
+  std::vector<const Network*> source_networks_;
   const ResourceGroup* group_ = nullptr;
   std::string kind_;
   std::string region_;

@@ -7,75 +7,84 @@
 
 namespace syncpath {
 
-void json_string(std::ostream& out, std::string_view s) {
-  out.put('"');
+void json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
   std::size_t start = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c != '"' && c != '\\' && c >= 0x20) continue;
-    out.write(s.data() + start, static_cast<std::streamsize>(i - start));
+    out.append(s.data() + start, i - start);
     start = i + 1;
     switch (c) {
-      case '"': out << "\\\""; break;
-      case '\\': out << "\\\\"; break;
-      case '\n': out << "\\n"; break;
-      case '\t': out << "\\t"; break;
-      case '\r': out << "\\r"; break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
       default: {
         static const char* hex = "0123456789abcdef";
-        char buf[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
-        out << buf;
+        char buf[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        out.append(buf, 6);
       }
     }
   }
-  out.write(s.data() + start, static_cast<std::streamsize>(s.size() - start));
-  out.put('"');
+  out.append(s.data() + start, s.size() - start);
+  out.push_back('"');
+}
+
+void json_string(std::ostream& out, std::string_view s) {
+  std::string buf;
+  json_string(buf, s);
+  out << buf;
 }
 
 namespace {
 
-void json_field(std::ostream& out, const char* key, std::string_view value) {
+void json_field(std::string& out, const char* key, std::string_view value) {
   if (value.empty()) return;
-  out << ",\"" << key << "\":";
+  out += ",\"";
+  out += key;
+  out += "\":";
   json_string(out, value);
 }
 
-void json_strings(std::ostream& out, const std::vector<std::string>& v) {
-  out.put('[');
+void json_strings(std::string& out, const std::vector<std::string>& v) {
+  out.push_back('[');
   for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) out.put(',');
+    if (i) out.push_back(',');
     json_string(out, v[i]);
   }
-  out.put(']');
+  out.push_back(']');
 }
 
-void json_steps(std::ostream& out, const std::vector<PlanStep>& steps) {
-  out.put('[');
+void json_steps(std::string& out, const std::vector<PlanStep>& steps) {
+  out.push_back('[');
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    if (i) out.put(',');
+    if (i) out.push_back(',');
     json_step(out, steps[i]);
   }
-  out.put(']');
+  out.push_back(']');
 }
 
-void json_judgement_body(std::ostream& out, const Judgement& j) {
-  out << "\"relation\":";
+void json_judgement_body(std::string& out, const Judgement& j) {
+  out += "\"relation\":";
   json_string(out, j.relation);
-  out << ",\"solution\":";
+  out += ",\"solution\":";
   json_string(out, j.solution);
-  out << ",\"status\":\"" << status_name(j.status) << '"';
-  out << ",\"path\":";
+  out += ",\"status\":\"";
+  out += status_name(j.status);
+  out += "\",\"path\":";
   json_strings(out, j.path);
-  out << ",\"steps\":";
+  out += ",\"steps\":";
   json_steps(out, j.steps);
 }
 
 }  // namespace
 
-void json_step(std::ostream& out, const PlanStep& st) {
-  out << "{\"action\":";
+void json_step(std::string& out, const PlanStep& st) {
+  out += "{\"action\":";
   json_string(out, st.action);
-  out << ",\"done\":" << (st.done ? "true" : "false") << ",\"detail\":";
+  out += st.done ? ",\"done\":true,\"detail\":" : ",\"done\":false,\"detail\":";
   json_string(out, st.detail);
   json_field(out, "network", st.network);
   json_field(out, "vswitch", st.vswitch);
@@ -85,52 +94,69 @@ void json_step(std::ostream& out, const PlanStep& st) {
   if (st.destination) json_field(out, "destination", st.destination->str());
   if (st.cidr) json_field(out, "cidr", st.cidr->str());
   json_field(out, "protocol", st.protocol);
-  if (st.port) out << ",\"port\":" << st.port;
+  if (st.port) {
+    out += ",\"port\":";
+    out += std::to_string(st.port);
+  }
   json_field(out, "data_source", st.data_source);
   json_field(out, "resource_group", st.resource_group);
-  if (!st.done) out << ",\"fixable\":" << (st.fixable ? "true" : "false");
-  out.put('}');
+  if (!st.done) out += st.fixable ? ",\"fixable\":true" : ",\"fixable\":false";
+  out.push_back('}');
+}
+
+void json_step(std::ostream& out, const PlanStep& st) {
+  std::string buf;
+  json_step(buf, st);
+  out << buf;
+}
+
+void json_pair(std::string& out, const PairPlan& p) {
+  out += "{\"resource_group\":";
+  json_string(out, p.resource_group);
+  out += ",\"data_source\":";
+  json_string(out, p.data_source);
+  if (!p.host.empty()) {
+    out += ",\"host\":";
+    json_string(out, p.host);
+  }
+  out.push_back(',');
+  json_judgement_body(out, p);
+  out += ",\"notes\":";
+  json_strings(out, p.notes);
+  out += ",\"alternatives\":[";
+  for (std::size_t i = 0; i < p.alternatives.size(); ++i) {
+    const auto& a = p.alternatives[i];
+    if (i) out.push_back(',');
+    out += "{\"solution\":";
+    json_string(out, a.solution);
+    out += ",\"relation\":";
+    json_string(out, a.relation);
+    out += ",\"status\":\"";
+    out += status_name(a.status);
+    out += "\",\"steps\":";
+    json_steps(out, a.steps);
+    out.push_back('}');
+  }
+  out.push_back(']');
+  if (!p.hosts.empty()) {
+    out += ",\"hosts\":[";
+    for (std::size_t i = 0; i < p.hosts.size(); ++i) {
+      if (i) out.push_back(',');
+      out += "{\"host\":";
+      json_string(out, p.hosts[i].host);
+      out.push_back(',');
+      json_judgement_body(out, p.hosts[i]);
+      out.push_back('}');
+    }
+    out.push_back(']');
+  }
+  out.push_back('}');
 }
 
 void json_pair(std::ostream& out, const PairPlan& p) {
-  out << "{\"resource_group\":";
-  json_string(out, p.resource_group);
-  out << ",\"data_source\":";
-  json_string(out, p.data_source);
-  if (!p.host.empty()) {
-    out << ",\"host\":";
-    json_string(out, p.host);
-  }
-  out.put(',');
-  json_judgement_body(out, p);
-  out << ",\"notes\":";
-  json_strings(out, p.notes);
-  out << ",\"alternatives\":[";
-  for (std::size_t i = 0; i < p.alternatives.size(); ++i) {
-    const auto& a = p.alternatives[i];
-    if (i) out.put(',');
-    out << "{\"solution\":";
-    json_string(out, a.solution);
-    out << ",\"relation\":";
-    json_string(out, a.relation);
-    out << ",\"status\":\"" << status_name(a.status) << "\",\"steps\":";
-    json_steps(out, a.steps);
-    out.put('}');
-  }
-  out.put(']');
-  if (!p.hosts.empty()) {
-    out << ",\"hosts\":[";
-    for (std::size_t i = 0; i < p.hosts.size(); ++i) {
-      if (i) out.put(',');
-      out << "{\"host\":";
-      json_string(out, p.hosts[i].host);
-      out.put(',');
-      json_judgement_body(out, p.hosts[i]);
-      out.put('}');
-    }
-    out.put(']');
-  }
-  out.put('}');
+  std::string buf;
+  json_pair(buf, p);
+  out << buf;
 }
 
 std::string step_key(const PlanStep& st) {
@@ -260,14 +286,17 @@ class JsonRenderer : public PlanRenderer {
   explicit JsonRenderer(std::ostream& out) : out_(out) {}
   void begin() override { out_ << "{\"pairs\":["; }
   void pair(const PairPlan& p) override {
-    out_ << (first_ ? "\n" : ",\n");
+    buf_.clear();  // one pair at a time, one write each: the buffer keeps its capacity
+    buf_ += first_ ? "\n" : ",\n";
     first_ = false;
-    json_pair(out_, p);
+    json_pair(buf_, p);
+    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
   }
   void end() override { out_ << (first_ ? "]}\n" : "\n]}\n"); }
 
  private:
   std::ostream& out_;
+  std::string buf_;
   bool first_ = true;
 };
 

@@ -33,6 +33,10 @@ std::unique_ptr<PlanRenderer> make_plan_renderer(const std::string& format, std:
 void json_string(std::ostream& out, std::string_view s);
 void json_step(std::ostream& out, const PlanStep& st);
 void json_pair(std::ostream& out, const PairPlan& p);
+// The same, appending to a buffer (the streamed plan builds each pair in one string).
+void json_string(std::string& out, std::string_view s);
+void json_step(std::string& out, const PlanStep& st);
+void json_pair(std::string& out, const PairPlan& p);
 
 // One line per step as the markdown checklist words it: the console / API action to take.
 std::string console_action(const PlanStep& st);

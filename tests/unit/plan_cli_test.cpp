@@ -1,6 +1,9 @@
 // The plan, diff and whichgroup commands in-process: formats, filters, exit codes, --fix, --rules.
 #include <filesystem>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -180,4 +183,23 @@ TEST_CASE("whichgroup reports each task's group kind in text and json") {
   CHECK(j["tasks"][0]["cluster"] == "ecs");
   CHECK(run({"whichgroup", dir.write("empty.log", "nothing\n")}).code == 1);
   CHECK(run({"whichgroup", "/nonexistent.log"}).code == 2);
+}
+
+TEST_CASE("--output to a pipe or device writes in place instead of replacing it with a file") {
+  TempDir dir;
+  auto fifo = (dir.path / "pipe").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::string received;
+  std::thread reader([&] {
+    std::ifstream in(fifo, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    received = s.str();
+  });
+  auto r = run({"plan", kMatrix, "--rg", "rg-exclusive", "--source", "bj_db", "--output", fifo});
+  reader.join();
+  CHECK(r.code == 0);
+  CHECK(received.find("rg-exclusive -> bj_db: ready") != std::string::npos);
+  CHECK(std::filesystem::is_fifo(fifo));
+  CHECK_FALSE(std::filesystem::exists(fifo + ".partial"));
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Benchmark of `syncpath plan --format json` on the large generated topology of
+# bench/validate/gen_topology.py (10,000 networks, 50,000 data sources, 100 resource groups:
+# 5,000,000 pairs), written to a file. The reference, measured in the same run, is
+# `syncpath validate` on the same file (load + checks alone). Prints wall time and peak memory
+# of both, the ratio of what planning adds to what loading costs (target <= 1), and the peak
+# memory of a plan over a tenth of the sources (the same groups): flat memory means the two
+# peaks are close although one run plans ten times the pairs.
+# Usage: bench/plan/run.sh [BUILD_DIR]   (default build/, built if missing). Not run by scripts/test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build}
+runs=${RUNS:-1}
+[[ -x $build/cli/syncpath ]] || bash scripts/build.sh "$build" >/dev/null
+[[ -x /usr/bin/time ]] || { echo "bench: /usr/bin/time is missing (Debian package 'time'; see scripts/setup.sh)" >&2; exit 1; }
+bin=$build/cli/syncpath
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 bench/validate/gen_topology.py "$work/big.yaml" ${GEN_ARGS:-}
+python3 bench/validate/gen_topology.py "$work/tenth.yaml" --sources 5000
+echo "generated big.yaml ($(($(stat -c %s "$work/big.yaml") / 1048576)) MB)"
+
+# measure CMD...: best wall seconds and that run's peak RSS (KB) into m_s / m_kb.
+measure() {
+  local best_s="" best_kb=""
+  for ((i = 0; i < runs; i++)); do
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/err.txt" || true
+    read -r s kb < <(tail -n 1 "$work/time.txt") || { echo "bench: $* did not run:" >&2; cat "$work/err.txt" >&2; exit 1; }
+    if [[ -z $best_s ]] || awk -v x="$s" -v y="$best_s" 'BEGIN { exit !(x < y) }'; then best_s=$s best_kb=$kb; fi
+  done
+  m_s=$best_s m_kb=$best_kb
+}
+
+measure "$bin" validate "$work/big.yaml" --quiet
+v_s=$m_s v_kb=$m_kb
+measure "$bin" plan "$work/big.yaml" --format json --output "$work/plan.json"
+p_s=$m_s p_kb=$m_kb
+[[ -s $work/plan.json ]] || { echo "bench: plan wrote nothing:" >&2; head "$work/err.txt" >&2; exit 1; }
+pairs=$(grep -c '^{"resource_group"' "$work/plan.json" || true)
+json_mb=$(($(stat -c %s "$work/plan.json") / 1048576))
+rm -f "$work/plan.json"
+measure "$bin" plan "$work/tenth.yaml" --format json --output "$work/tenth.json"
+t_s=$m_s t_kb=$m_kb
+
+printf '%-46s %8s s %8s MB\n' "reference: syncpath validate (load+checks)" "$v_s" "$((v_kb / 1024))"
+printf '%-46s %8s s %8s MB   (%s pairs, %s MB of JSON)\n' "syncpath plan --format json --output FILE" "$p_s" "$((p_kb / 1024))" "$pairs" "$json_mb"
+printf '%-46s %8s s %8s MB\n' "same plan over 5,000 sources (a tenth)" "$t_s" "$((t_kb / 1024))"
+awk -v vs="$v_s" -v ps="$p_s" -v vk="$v_kb" -v pk="$p_kb" -v tk="$t_kb" 'BEGIN {
+  printf "ratio planning-added/load time: %.2f (target <= 1); plan/validate total time: %.2f\n", (ps - vs) / vs, ps / vs
+  printf "peak memory plan/validate: %.2f; plan memory above validate: %d MB for 5,000,000 pairs\n", pk / vk, (pk - vk) / 1024
+}'
