@@ -1,10 +1,6 @@
 // `syncpath sync JOB`: load and check the job, preflight its endpoints, then run it through the
 // embedded sync core and print the totals. Exit 0 when it finished within its dirty-data limit,
 // 1 when the sync failed or an endpoint is unreachable, 2 for unusable input.
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +18,7 @@
 #include "connector.hpp"
 #include "engine.hpp"
 #include "job.hpp"
+#include "probe.hpp"
 
 namespace syncpath::cli {
 
@@ -49,48 +46,28 @@ std::optional<sync::SliceSpec> parse_slice(const std::string& s) {
   }
 }
 
-// Connects with a deadline, without blocking past it. Empty string: reachable; else why not.
-std::string tcp_check(const std::string& host, int port, int timeout_ms) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
-  if (rc != 0) return std::string("cannot resolve ") + host + ": " + gai_strerror(rc);
-  std::string why = "no address";
-  for (addrinfo* a = res; a; a = a->ai_next) {
-    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    int c = ::connect(fd, a->ai_addr, a->ai_addrlen);
-    if (c != 0 && errno == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      int pr = ::poll(&p, 1, timeout_ms);
-      if (pr == 0) {
-        why = "timed out after " + std::to_string(timeout_ms / 1000) + " s (filtered, or no route)";
-      } else {
-        int err = 0;
-        socklen_t len = sizeof err;
-        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err == 0) c = 0;
-        else why = std::strerror(err);
-      }
-    } else if (c != 0) {
-      why = std::strerror(errno);
-    }
-    ::close(fd);
-    if (c == 0) {
-      ::freeaddrinfo(res);
-      return {};
-    }
+std::string remedy_for(probes::Verdict v, const DataSource& ds, const std::string& rg, const std::string& topology) {
+  using V = probes::Verdict;
+  std::string r;
+  switch (v) {
+    case V::dns_failure: r = "make the host name resolve from this host (its DNS zone, a private zone, or /etc/hosts)"; break;
+    case V::refused: r = "nothing listens there: check the server is running and the endpoint's port"; break;
+    case V::no_route_or_filtered:
+    case V::timeout: r = "no answer: check the route, security group and firewall between this host and the server"; break;
+    case V::rejected_by_whitelist: r = "the server refused this host: add its address to the data source's whitelist"; break;
+    case V::auth_failed: r = "the server is reachable but refused the login: fix user '" + ds.username + "' or its password"; break;
+    case V::tls_failure: r = "the TLS handshake failed: check the certificate and that the port speaks TLS"; break;
+    case V::reachable: return {};
   }
-  ::freeaddrinfo(res);
-  return why;
+  if (!rg.empty() && !topology.empty())
+    r += "; `syncpath probe " + topology + " --rg " + rg + "` names the plan step that fixes it";
+  return r;
 }
 
-// Preflight of one end. File-based sources are local files on this host; networked ones get a
-// TCP connect check (the probes library's full ladder is not wired in yet). Returns the problem
-// with its remedy, or "".
-std::string preflight(const sync::JobSide& e, bool is_source, const std::string& rg) {
+// Preflight of one end. File-based sources are local files on this host; networked ones go
+// through the probes library's ladder (DNS, TCP, the protocol handshake with the job's login),
+// as `syncpath probe` runs it. Returns the problem with its remedy, or "".
+std::string preflight(const sync::JobSide& e, bool is_source, const sync::Job& job) {
   const DataSource& ds = e.data_source;
   const std::string who = std::string(is_source ? "source" : "destination") + " '" + ds.name + "'";
   if (ds.type == SourceType::sqlite || ds.type == SourceType::csv) {
@@ -108,13 +85,29 @@ std::string preflight(const sync::JobSide& e, bool is_source, const std::string&
     return {};
   }
   if (!ds.endpoint) return who + ": no endpoint to check";
-  std::string host = ds.endpoint->ip ? ds.endpoint->ip->str() : ds.endpoint->host;
-  std::string why = tcp_check(host, ds.endpoint->port, 3000);
-  if (why.empty()) return {};
-  std::string remedy = "check the server is running and listening on that port";
-  if (!rg.empty()) remedy += ", and that resource group '" + rg + "' can reach it: run `syncpath plan` on the topology and `syncpath probe --rg " + rg + "`";
-  else remedy += ", and that this host's network can reach it (whitelist, security group, route)";
-  return who + ": cannot connect to " + host + ":" + std::to_string(ds.endpoint->port) + " (" + why + "); " + remedy;
+  probes::Target t;
+  t.name = ds.name;
+  t.host = !ds.endpoint->host.empty() ? ds.endpoint->host : ds.endpoint->ip->str();
+  if (!ds.endpoint->host.empty() && ds.endpoint->ip) t.expected_ip = ds.endpoint->ip->str();
+  t.port = ds.endpoint->port;
+  t.protocol = ds.type == SourceType::mysql ? probes::Protocol::mysql : probes::Protocol::postgresql;
+  std::string err;
+  if (auto pw = resolve_secret(ds.password, e.base_dir, err)) {
+    t.database = ds.database, t.username = ds.username, t.password = *pw;  // a real login checks the credentials too
+  }
+  probes::Options opts;
+  opts.timeout_seconds = 3.0;
+  auto results = probes::run_probes({t}, opts);
+  if (results.empty() || results[0].verdict == probes::Verdict::reachable) return {};
+  const auto& r = results[0];
+  std::string detail;
+  for (const auto& c : r.checks)
+    if (c.status == probes::CheckStatus::fail) {
+      detail = c.check + ": " + c.detail;
+      break;
+    }
+  return who + ": " + t.host + ":" + std::to_string(t.port) + " is not usable (" + probes::to_string(r.verdict) +
+         (detail.empty() ? "" : ", " + detail) + "); " + remedy_for(r.verdict, ds, job.resource_group, job.topology_file);
 }
 
 std::string human_bytes(double b) {
@@ -161,7 +154,7 @@ int run_sync(Context& ctx, const SyncOptions& o) {
   if (!o.skip_preflight && !o.explain) {
     std::vector<std::string> problems;
     for (bool is_source : {true, false}) {
-      std::string p = preflight(is_source ? job.source : job.destination, is_source, job.resource_group);
+      std::string p = preflight(is_source ? job.source : job.destination, is_source, job);
       if (!p.empty()) problems.push_back(p);
     }
     if (!problems.empty()) {

@@ -215,7 +215,6 @@ class Loader {
   std::unordered_map<std::string, std::size_t> networks_;  // id -> index in t.networks
   std::vector<std::string> network_ids_;                   // for "did you mean"
   std::unordered_map<std::string, std::size_t> vswitch_owner_;  // vswitch id -> network index
-  std::vector<std::string> vswitch_ids_;
   std::unordered_map<std::string, std::size_t> links_;
   std::vector<std::string> link_ids_;
   struct PendingVia {
@@ -562,16 +561,16 @@ void Loader::read_network(const yaml::Node& n, std::size_t index, Topology& t) {
       if (!vid || !c) continue;
       vs.id = *vid;
       vs.cidr = *c;
-      if (vswitch_owner_.count(vs.id)) {
-        const auto& owner = vswitch_owner_[vs.id] == t.networks.size() ? net : t.networks[vswitch_owner_[vs.id]];
-        const VSwitch* first = owner.find_vswitch(vs.id);
+      // Ids are unique across all VPCs: check this network's earlier ones and accepted networks'.
+      const VSwitch* first = net.find_vswitch(vs.id);
+      if (auto owner = vswitch_owner_.find(vs.id); !first && owner != vswitch_owner_.end())
+        first = t.networks[owner->second].find_vswitch(vs.id);
+      if (first) {
         error(value_pos(*vm.find("id")), "duplicate-id",
-              "vswitch " + quote(vs.id) + " is defined twice (first at line " +
-                  std::to_string(first ? first->pos.line : 0) + "); ids must be unique");
+              "vswitch " + quote(vs.id) + " is defined twice (first at line " + std::to_string(first->pos.line) +
+                  "); ids must be unique");
         continue;
       }
-      vswitch_owner_.emplace(vs.id, t.networks.size());
-      vswitch_ids_.push_back(vs.id);
       if (!net.cidrs.empty() &&
           std::none_of(net.cidrs.begin(), net.cidrs.end(), [&](const Cidr& nc) { return nc.contains(vs.cidr); }))
         error(value_pos(*vm.find("cidr")), "vswitch-outside-vpc",
@@ -655,12 +654,12 @@ void Loader::read_network(const yaml::Node& n, std::size_t index, Topology& t) {
     error(value_pos(*m.find("id")), "duplicate-id",
           "network " + quote(*id) + " is defined twice (first at line " +
               std::to_string(t.networks[it->second].pos.line) + "); ids must be unique");
-    // Its vSwitches were registered under an index that will not exist: drop them.
-    for (const auto& vs : net.vswitches) vswitch_owner_.erase(vs.id);
     return;
   }
   net.id = *id;
   network_ids_.push_back(*id);
+  // vSwitches become known only with their accepted network, so an index never dangles.
+  for (const auto& vs : net.vswitches) vswitch_owner_.emplace(vs.id, t.networks.size());
   t.networks.push_back(std::move(net));
 }
 
@@ -812,7 +811,7 @@ void Loader::read_group(const yaml::Node& n, std::size_t index, Topology& t) {
         auto owner = vswitch_owner_.find(*vsw);
         std::vector<std::string> own;
         for (const auto& vs : net->vswitches) own.push_back(vs.id);
-        if (owner != vswitch_owner_.end() && owner->second < t.networks.size())
+        if (owner != vswitch_owner_.end())
           error(value_pos(*am.find("vswitch")), "attachment-vswitch-not-in-network",
                 actx + ": vswitch " + quote(*vsw) + " belongs to " + quote(t.networks[owner->second].id) +
                     ", not to the attached network " + quote(net->id) + did_you_mean(*vsw, own));
@@ -866,7 +865,7 @@ void Loader::read_group(const yaml::Node& n, std::size_t index, Topology& t) {
       h.ip = address(hm, "ip", false, hctx);
       h.public_ip = address(hm, "public_ip", false, hctx);
       const Network* net = nullptr;
-      if (net_id && *net_id != kInternet) net = network_ref(*hm.find("network"), *net_id, hctx, t);
+      if (net_id) net = network_ref(*hm.find("network"), *net_id, hctx, t);  // a host sits in one of the networks
       if (net && h.ip && !net->cidrs.empty() && !net->contains(*h.ip))
         error(value_pos(*hm.find("ip")), "address-outside-network",
               hctx + ": ip " + h.ip->str() + " is not inside network " + quote(net->id) +

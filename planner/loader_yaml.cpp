@@ -5,7 +5,8 @@
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
-#include <sstream>
+#include <istream>
+#include <streambuf>
 #include <unordered_map>
 
 namespace syncpath::yaml {
@@ -47,12 +48,27 @@ std::vector<Node> Node::children() const {
   return out;
 }
 
+// A read-only stream buffer over a string the caller keeps alive.
+class TextBuf : public std::streambuf {
+ public:
+  explicit TextBuf(const std::string& text) {
+    char* begin = const_cast<char*>(text.data());  // never written: get area only
+    setg(begin, begin, begin + text.size());
+  }
+};
+
 // Builds the first document from parser events; later documents are only counted.
 class Builder : public YAML::EventHandler {
  public:
   explicit Builder(Document& doc) : doc_(doc) {}
 
   void OnDocumentStart(const YAML::Mark& mark) override {
+    // yaml-cpp 0.7 can stop consuming input at stray block-level content (a lone `,`) and
+    // then start empty documents at the same place forever: a document that does not start
+    // past the previous one is a syntax error here, not a hang.
+    if (doc_.documents_ > 0 && mark.pos <= last_start_)
+      throw YAML::ParserException(mark, "unexpected content: the YAML parser cannot continue past this point");
+    last_start_ = mark.pos;
     ++doc_.documents_;
     if (doc_.documents_ == 2) doc_.second_document_ = {mark.pos, mark.line, mark.column};
     anchors_.clear();
@@ -126,6 +142,7 @@ class Builder : public YAML::EventHandler {
   }
 
   Document& doc_;
+  int last_start_ = -1;
   std::vector<Open> stack_;
   std::unordered_map<YAML::anchor_t, std::uint32_t> anchors_;
 };
@@ -134,8 +151,13 @@ bool Document::parse(const std::string& text, ParseError& error) {
   nodes_.clear();
   pool_.clear();
   documents_ = 0;
+  // Rough sizes for a topology (about one node per 9 bytes, half the text in scalars) save
+  // the copies of regrowth on big files.
+  nodes_.reserve(text.size() / 9 + 16);
+  pool_.reserve(text.size() / 2 + 16);
   try {
-    std::istringstream in(text);
+    TextBuf buf(text);  // reads the caller's text in place: no second copy of a big file
+    std::istream in(&buf);
     YAML::Parser parser(in);
     Builder builder(*this);
     while (parser.HandleNextDocument(builder)) {

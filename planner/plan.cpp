@@ -437,9 +437,10 @@ class Planner {
       c.cidr = o.network->cidrs.front();
       c.destination = o.vswitch->cidr;  // the vSwitch's block
       c.resource_group = g.id;
+      // (c is not used past here: adding a step may move the vector's elements)
       auto& st = add_step(j, "attach_vpc", false, "associate " + g.id + " with the new VPC " + o.network->id);
       st.network = o.network->id;
-      st.vswitch = c.vswitch;
+      st.vswitch = o.vswitch->id;
       st.resource_group = g.id;
       return;
     }
