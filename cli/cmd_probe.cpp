@@ -729,8 +729,11 @@ void add_probe_command(CLI::App& app, Context& ctx) {
   sub->add_option("topology", args->topology, "Topology file (with --rg)");
   sub->add_option("--rg", args->rg, "The resource group this machine is a host of");
   sub->add_option("--host", args->host, "Which host of a custom group this machine is");
-  sub->add_option("--source", args->sources, "Probe only these data sources (repeatable)");
-  sub->add_option("--target", args->targets, "Probe the endpoint HOST:PORT instead of a topology (repeatable)");
+  // One value per flag, so that `--source a TOPOLOGY` does not swallow the positional.
+  sub->add_option("--source", args->sources, "Probe only this data source (repeatable)")
+      ->allow_extra_args(false);
+  sub->add_option("--target", args->targets, "Probe the endpoint HOST:PORT instead of a topology (repeatable)")
+      ->allow_extra_args(false);
   sub->add_option("--targets-file", args->targets_file, "Probe every HOST:PORT listed in FILE, one a line");
   sub->add_option("--protocol", args->protocol, "With --target: tcp, mysql, postgresql, http or https")->default_val("tcp");
   sub->add_option("--user", args->user, "With --target: user for a real login");

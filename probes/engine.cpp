@@ -1,4 +1,4 @@
-// The probe engine: one poll() loop drives every target's ladder. c-ares reports the sockets
+// The probe engine: one epoll loop drives every target's ladder. c-ares reports the sockets
 // it wants watched through its socket-state callback and is fed with ares_process_fd (1.18
 // has no event thread); libcurl's multi interface does the same through its socket and timer
 // callbacks and curl_multi_socket_action; TCP connects and the MySQL/PostgreSQL handshakes
@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -102,7 +103,7 @@ struct Watch {
   short events = 0;
   Owner owner = Owner::task;
   Task* task = nullptr;
-  std::uint64_t serial = 0;
+  std::uint32_t serial = 0;  // changes when the descriptor gets a new owner: stale events are dropped
 };
 
 std::once_flag g_library_init;
@@ -114,6 +115,8 @@ class Engine {
       ares_library_init(ARES_LIB_INIT_ALL);
       curl_global_init(CURL_GLOBAL_DEFAULT);
     });
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd_ < 0) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
     timeout_ = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.timeout_seconds));
     init_ares();
     multi_ = curl_multi_init();
@@ -136,6 +139,7 @@ class Engine {
       if (t->fd >= 0) ::close(t->fd);
     }
     curl_multi_cleanup(multi_);
+    ::close(epoll_fd_);
   }
 
   std::vector<TargetResult> run(const std::vector<Target>& targets) {
@@ -149,8 +153,7 @@ class Engine {
     }
     std::size_t next = 0;
     const std::size_t limit = static_cast<std::size_t>(std::max(1, options_.concurrency));
-    std::vector<pollfd> fds;
-    std::vector<std::uint64_t> serials;
+    std::vector<epoll_event> events(512);
     while (true) {
       while (active_.size() < limit && next < tasks_.size()) start(*tasks_[next++]);
       if (active_.empty() && next >= tasks_.size()) break;
@@ -167,21 +170,18 @@ class Engine {
       }
       int wait_ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(std::max(wake - now, Clock::duration::zero())).count());
 
-      fds.clear();
-      serials.clear();
-      for (const auto& [fd, w] : watches_) {
-        fds.push_back(pollfd{fd, w.events, 0});
-        serials.push_back(w.serial);
-      }
-      int n = ::poll(fds.data(), fds.size(), wait_ms);
-      if (n < 0 && errno != EINTR) throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
-
-      for (std::size_t i = 0; n > 0 && i < fds.size(); ++i) {
-        if (!fds[i].revents) continue;
-        auto it = watches_.find(fds[i].fd);
+      int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), wait_ms);
+      if (n < 0 && errno != EINTR) throw std::runtime_error(std::string("epoll_wait: ") + std::strerror(errno));
+      for (int i = 0; i < n; ++i) {
+        int fd = static_cast<int>(events[i].data.u64 & 0xffffffffu);
+        auto serial = static_cast<std::uint32_t>(events[i].data.u64 >> 32);
+        auto it = watches_.find(fd);
         // The watch may have gone, or the descriptor been reused, while handling an earlier one.
-        if (it == watches_.end() || it->second.serial != serials[i]) continue;
-        dispatch(fds[i].fd, it->second, fds[i].revents);
+        if (it == watches_.end() || it->second.serial != serial) continue;
+        std::uint32_t e = events[i].events;
+        short revents = static_cast<short>(((e & EPOLLIN) ? POLLIN : 0) | ((e & EPOLLOUT) ? POLLOUT : 0) |
+                                           ((e & EPOLLERR) ? POLLERR : 0) | ((e & EPOLLHUP) ? POLLHUP : 0));
+        dispatch(fd, it->second, revents);
       }
       if (channel_) ares_process_fd(channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // c-ares timeouts
       if (curl_deadline_ && Clock::now() >= *curl_deadline_) {
@@ -206,13 +206,27 @@ class Engine {
  private:
   // ---- watches ----
   void watch(int fd, short events, Owner owner, Task* task) {
-    auto& w = watches_[fd];
-    if (w.owner != owner || w.task != task || w.events == 0) w.serial = ++serial_;
+    auto [it, inserted] = watches_.try_emplace(fd);
+    Watch& w = it->second;
+    bool renew = inserted || w.owner != owner || w.task != task;
+    if (renew) w.serial = ++serial_;
+    if (!renew && w.events == events) return;
     w.events = events;
     w.owner = owner;
     w.task = task;
+    epoll_event ev{};
+    ev.events = ((events & POLLIN) ? EPOLLIN : 0u) | ((events & POLLOUT) ? EPOLLOUT : 0u);
+    ev.data.u64 = (static_cast<std::uint64_t>(w.serial) << 32) | static_cast<std::uint32_t>(fd);
+    // A descriptor closed behind our back left the epoll set by itself: add it again.
+    if (::epoll_ctl(epoll_fd_, inserted ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) != 0) {
+      int op = errno == ENOENT ? EPOLL_CTL_ADD : errno == EEXIST ? EPOLL_CTL_MOD : -1;
+      if (op < 0 || ::epoll_ctl(epoll_fd_, op, fd, &ev) != 0)
+        throw std::runtime_error(std::string("epoll_ctl: ") + std::strerror(errno));
+    }
   }
-  void unwatch(int fd) { watches_.erase(fd); }
+  void unwatch(int fd) {
+    if (watches_.erase(fd)) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // may be closed already
+  }
 
   void dispatch(int fd, Watch w, short revents) {
     bool readable = revents & (POLLIN | POLLERR | POLLHUP);
@@ -813,7 +827,8 @@ class Engine {
   CURLM* multi_ = nullptr;
   std::optional<Clock::time_point> curl_deadline_;
   std::unordered_map<int, Watch> watches_;
-  std::uint64_t serial_ = 0;
+  std::uint32_t serial_ = 0;
+  int epoll_fd_ = -1;
   std::vector<std::unique_ptr<Task>> tasks_;
   std::vector<Task*> active_;
   std::vector<std::unique_ptr<curl_slist, void (*)(curl_slist*)>> resolves_;

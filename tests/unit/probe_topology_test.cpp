@@ -164,3 +164,14 @@ TEST_CASE("topology mode: unusable input exits 2 with the place and the fix") {
   }
   CHECK(out.empty());
 }
+
+TEST_CASE("topology mode: --source before the topology file does not swallow it") {
+  Listener open;
+  TempTopology file(topology(open.port));
+  std::string out, err;
+  CHECK(run_cli({"probe", "--source", "open_listed", "--source", "closed", file.path.string(), "--rg", "rg-local", "--host",
+                 "box-1", "--format", "json"},
+                out, err) == 1);
+  auto doc = nlohmann::json::parse(out);
+  CHECK(doc["results"].size() == 2);
+}
