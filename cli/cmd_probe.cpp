@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iomanip>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include "app.hpp"
 #include "loader.hpp"
 #include "model.hpp"
+#include "plan.hpp"
 #include "probe.hpp"
 
 namespace syncpath::cli {
@@ -28,8 +30,8 @@ using probes::CheckStatus;
 using probes::Verdict;
 
 struct ProbeArgs {
-  std::string topology, rg, host, target, protocol = "tcp", dns_server, user, database, password_env, http_path = "/";
-  std::vector<std::string> sources;
+  std::string topology, rg, host, targets_file, protocol = "tcp", dns_server, user, database, password_env, http_path = "/";
+  std::vector<std::string> sources, targets;
   int concurrency = 64, retries = 0;
   double timeout = 3.0;
   bool insecure = false;
@@ -46,6 +48,7 @@ struct Row {
   probes::TargetResult result;
   Remedy remedy;
   std::vector<std::string> notes;  // e.g. "the topology file does not match the real network"
+  std::string plan_status, plan_solution;  // topology mode: what the planner says of the pair
 };
 
 struct Report_ {
@@ -71,6 +74,7 @@ struct PairContext {
   const DataSource* source = nullptr;
   bool uses_public_endpoint = false;
   Egress egress;
+  const Judgement* plan = nullptr;  // the planner's judgement for this pair (and host)
 };
 
 Egress expected_egress(const PairContext& p) {
@@ -267,7 +271,11 @@ void explain_with_topology(const PairContext& p, Row& row) {
     if (handshake_rejected) {
       wl.status = CheckStatus::fail;
       d = "the server rejected the client address; " + d;
-      if (listed && s.whitelist) warnings.push_back(kMismatch + ": the topology's whitelist allows this group, the server does not");
+      // Only when the connection left from where the plan expects does the rejection say the
+      // real whitelist differs; from elsewhere, the server judged another address.
+      bool from_expected = !egress || p.egress.internet || egress->contains(*local);
+      if (listed && s.whitelist && from_expected)
+        warnings.push_back(kMismatch + ": the topology's whitelist allows this group, the server does not");
     } else if (!listed && r.verdict == Verdict::reachable) {
       if (spoke_handshake) {
         wl.status = CheckStatus::pass;
@@ -292,9 +300,31 @@ void explain_with_topology(const PairContext& p, Row& row) {
     if (c.check == "dns" && c.detail.find("warning:") != std::string::npos)
       row.notes.push_back(c.detail.substr(c.detail.find("warning:") + 9));
 
-  auto dest = source_address(p, r);
-  std::vector<Remedy> path_steps = dest ? missing_path_steps(p, *dest) : std::vector<Remedy>{};
-  auto sg_step = missing_security_rule(p, r.target.port);
+  // The steps still owed for the network path: the planner's when it judged the pair, else
+  // our own reading of the topology (links, routes, security group).
+  std::vector<Remedy> path_steps;
+  std::optional<Remedy> plan_whitelist;
+  if (p.plan) {
+    row.plan_status = std::string(status_name(p.plan->status));
+    row.plan_solution = p.plan->solution;
+    for (const auto& st : p.plan->steps) {
+      if (st.done) continue;
+      if (st.action == "add_whitelist") {
+        if (!plan_whitelist) plan_whitelist = Remedy{st.action, st.detail};
+      } else {
+        path_steps.push_back({st.action, st.detail});
+      }
+    }
+  } else {
+    auto dest = source_address(p, r);
+    if (dest) path_steps = missing_path_steps(p, *dest);
+    if (auto sg_step = missing_security_rule(p, r.target.port)) path_steps.push_back(*sg_step);
+  }
+  bool plan_ready = p.plan && p.plan->status == PairStatus::ready;
+  // Credentials are not part of the network: a wrong password says nothing about the topology.
+  if (plan_ready && r.verdict != Verdict::reachable && r.verdict != Verdict::auth_failed)
+    row.notes.push_back("the plan says " + p.group->id + " -> " + s.name + " is ready, but the probe found " +
+                        probes::to_string(r.verdict) + ": " + kMismatch);
   std::string owed;
   for (const auto& st : path_steps) owed += (owed.empty() ? "" : "; ") + st.action + ": " + st.detail;
 
@@ -302,7 +332,8 @@ void explain_with_topology(const PairContext& p, Row& row) {
     case Verdict::reachable:
       row.remedy = {"none", "nothing to fix"};
       if (!path_steps.empty())
-        row.notes.push_back(kMismatch + ": the topology still owes " + owed + ", yet the probe got through");
+        row.notes.push_back(std::string(p.plan ? "the plan says this pair needs changes (" : "the topology still owes (") +
+                            owed + "), yet the probe got through: " + kMismatch);
       break;
     case Verdict::dns_failure: {
       const auto& ep = p.uses_public_endpoint ? s.public_endpoint : s.endpoint;
@@ -312,14 +343,14 @@ void explain_with_topology(const PairContext& p, Row& row) {
     }
     case Verdict::no_route_or_filtered:
       if (!path_steps.empty()) row.remedy = path_steps.front();
-      else if (sg_step) row.remedy = *sg_step;
       else {
         row.remedy = {"check_network", kMismatch + ": the topology has every link, route and rule for this path, but no answer came; check the real route tables, firewalls and ACLs between " +
                                            (p.egress.described.empty() ? std::string("this host") : p.egress.described) +
                                            " and " + r.address};
-        row.notes.push_back(kMismatch + ": the plan's path is complete but the probe got no answer");
+        if (!p.plan) row.notes.push_back(kMismatch + ": the path in the topology is complete but the probe got no answer");
       }
-      if (path_steps.size() > 1) row.remedy.detail += "; then " + owed.substr(owed.find("; ") + 2);
+      for (std::size_t i = 1; i < path_steps.size(); ++i)
+        row.remedy.detail += (i == 1 ? "; then " : "; ") + path_steps[i].action + ": " + path_steps[i].detail;
       break;
     case Verdict::refused:
       row.remedy = {"check_endpoint", "the address answered on " + r.address +
@@ -329,6 +360,7 @@ void explain_with_topology(const PairContext& p, Row& row) {
       std::string cidr = egress ? egress->str() : (local ? Cidr::host(*local).str() : std::string("this host's address"));
       row.remedy = {"add_whitelist", "add " + cidr + " to " + s.name + "'s whitelist" +
                                          (egress ? " (" + p.egress.described + ")" : std::string(" (the address the connection left from)"))};
+      if (plan_whitelist) row.remedy.detail += "; the plan owes this step too: " + plan_whitelist->detail;
       if (local && egress && !p.egress.internet && !egress->contains(*local))
         row.remedy.detail += "; the connection left from " + r.local_address +
                              ", outside that CIDR: NAT or the wrong host, so the server sees another address";
@@ -397,6 +429,7 @@ void render_json(std::ostream& out, const Report_& rep) {
         {"verdict", probes::to_string(row.result.verdict)},
         {"remedy", {{"action", row.remedy.action}, {"detail", row.remedy.detail}}},
         {"notes", row.notes}};
+    if (!row.plan_status.empty()) item["plan"] = {{"status", row.plan_status}, {"solution", row.plan_solution}};
     results.push_back(item);
   }
   nlohmann::ordered_json doc = {{"host", rep.host}, {"results", results}};
@@ -472,6 +505,7 @@ void render_text(std::ostream& out, const Report_& rep, bool quiet, bool color) 
           << std::string(6 - std::string(probes::to_string(c.status)).size(), ' ') << std::right << std::setw(10)
           << ms_text(c.ms) << "  " << c.detail << "\n";
     }
+    if (!row.plan_status.empty()) out << "  plan: " << row.plan_solution << ", " << row.plan_status << "\n";
     for (const auto& n : row.notes) out << "  note: " << n << "\n";
     if (!ok) out << "  fix: " << row.remedy.action << ": " << row.remedy.detail << "\n";
   }
@@ -522,27 +556,53 @@ int write_report(Context& ctx, const ProbeArgs& a, const Report_& rep) {
 }
 
 int run_ad_hoc(Context& ctx, const ProbeArgs& a) {
-  probes::Target t;
-  if (!parse_host_port(a.target, t.host, t.port))
-    return bad_input(ctx, "--target '" + a.target + "': expected HOST:PORT with a port from 1 to 65535, e.g. db.example:3306");
   auto proto = probes::parse_protocol(a.protocol);
   if (!proto) return bad_input(ctx, "--protocol '" + a.protocol + "': expected tcp, mysql, postgresql, http or https");
-  t.protocol = *proto;
-  t.name = a.target;
-  t.username = a.user;
-  t.database = a.database;
-  t.http_path = a.http_path;
+  std::string password;
   if (!a.password_env.empty()) {
     const char* pw = std::getenv(a.password_env.c_str());
     if (!pw) return bad_input(ctx, "--password-env " + a.password_env + ": the environment variable is not set");
-    t.password = pw;
+    password = pw;
   }
-  auto results = probes::run_probes({t}, probe_options(a));
+  std::vector<std::string> specs = a.targets;
+  if (!a.targets_file.empty()) {
+    std::ifstream in(a.targets_file);
+    if (!in) return bad_input(ctx, "--targets-file " + a.targets_file + ": cannot read the file");
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      auto first = line.find_first_not_of(" \t\r");
+      if (first == std::string::npos || line[first] == '#') continue;
+      auto last = line.find_last_not_of(" \t\r");
+      std::string spec = line.substr(first, last - first + 1);
+      std::string host;
+      int port = 0;
+      if (!parse_host_port(spec, host, port))
+        return bad_input(ctx, a.targets_file + ":" + std::to_string(number) + ": '" + spec + "': expected HOST:PORT, one a line");
+      specs.push_back(spec);
+    }
+  }
+  std::vector<probes::Target> targets;
+  for (const auto& spec : specs) {
+    probes::Target t;
+    if (!parse_host_port(spec, t.host, t.port))
+      return bad_input(ctx, "--target '" + spec + "': expected HOST:PORT with a port from 1 to 65535, e.g. db.example:3306");
+    t.protocol = *proto;
+    t.name = spec;
+    t.username = a.user;
+    t.password = password;
+    t.database = a.database;
+    t.http_path = a.http_path;
+    targets.push_back(std::move(t));
+  }
+  if (targets.empty()) return bad_input(ctx, "--targets-file " + a.targets_file + ": no targets in the file");
+  auto results = probes::run_probes(targets, probe_options(a));
   Report_ rep;
   rep.host = machine_name();
   for (auto& r : results) {
     Row row;
-    row.data_source = a.target;
+    row.data_source = r.target.name;
     row.result = std::move(r);
     explain_ad_hoc(row);
     rep.rows.push_back(std::move(row));
@@ -602,6 +662,7 @@ int run_topology(Context& ctx, const ProbeArgs& a) {
 
   std::vector<probes::Target> targets;
   std::vector<PairContext> pairs;
+  std::vector<std::unique_ptr<PairPlan>> plans;  // kept alive for the contexts pointing into them
   std::vector<std::string> skipped;
   for (const DataSource* s : sources) {
     if (is_file_based(s->type) || !s->endpoint) {
@@ -613,6 +674,13 @@ int run_topology(Context& ctx, const ProbeArgs& a) {
     p.uses_public_endpoint = group->kind == GroupKind::shared && s->network != kInternet && s->public_endpoint.has_value();
     const Endpoint& ep = p.uses_public_endpoint ? *s->public_endpoint : *s->endpoint;
     p.egress = expected_egress(p);
+    if (auto plan = plan_pair(topo, group->id, s->name)) {
+      plans.push_back(std::make_unique<PairPlan>(std::move(*plan)));
+      const PairPlan& pp = *plans.back();
+      p.plan = &pp;
+      for (const auto& h : pp.hosts)
+        if (host && h.host == host->name) p.plan = &h;
+    }
     probes::Target t;
     t.name = s->name;
     t.host = !ep.host.empty() ? ep.host : ep.ip ? ep.ip->str() : std::string();
@@ -662,7 +730,8 @@ void add_probe_command(CLI::App& app, Context& ctx) {
   sub->add_option("--rg", args->rg, "The resource group this machine is a host of");
   sub->add_option("--host", args->host, "Which host of a custom group this machine is");
   sub->add_option("--source", args->sources, "Probe only these data sources (repeatable)");
-  sub->add_option("--target", args->target, "Probe one endpoint HOST:PORT instead of a topology");
+  sub->add_option("--target", args->targets, "Probe the endpoint HOST:PORT instead of a topology (repeatable)");
+  sub->add_option("--targets-file", args->targets_file, "Probe every HOST:PORT listed in FILE, one a line");
   sub->add_option("--protocol", args->protocol, "With --target: tcp, mysql, postgresql, http or https")->default_val("tcp");
   sub->add_option("--user", args->user, "With --target: user for a real login");
   sub->add_option("--password-env", args->password_env, "With --target: environment variable holding the password");
@@ -676,7 +745,8 @@ void add_probe_command(CLI::App& app, Context& ctx) {
   add_common_options(*sub, args->common, {"text", "json", "junit"});
   sub->callback([&ctx, args] {
     const ProbeArgs& a = *args;
-    if (a.target.empty() == a.topology.empty()) {
+    bool ad_hoc = !a.targets.empty() || !a.targets_file.empty();
+    if (ad_hoc == !a.topology.empty()) {
       ctx.exit_code = bad_input(ctx, "give either a TOPOLOGY file with --rg ID, or --target HOST:PORT");
       return;
     }
@@ -684,7 +754,7 @@ void add_probe_command(CLI::App& app, Context& ctx) {
       ctx.exit_code = bad_input(ctx, "--rg ID is required with a topology: which resource group is this machine a host of?");
       return;
     }
-    if (!a.target.empty() && (!a.rg.empty() || !a.sources.empty())) {
+    if (ad_hoc && (!a.rg.empty() || !a.sources.empty())) {
       ctx.exit_code = bad_input(ctx, "--rg and --source need a topology file; --target probes one endpoint on its own");
       return;
     }
@@ -692,7 +762,7 @@ void add_probe_command(CLI::App& app, Context& ctx) {
       ctx.exit_code = bad_input(ctx, problem);
       return;
     }
-    ctx.exit_code = a.target.empty() ? run_topology(ctx, a) : run_ad_hoc(ctx, a);
+    ctx.exit_code = ad_hoc ? run_ad_hoc(ctx, a) : run_topology(ctx, a);
   });
 }
 

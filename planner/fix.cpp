@@ -26,20 +26,6 @@ YAML::Node flow_map() {
   return n;
 }
 
-// A /16 in 10.0.0.0/8 that overlaps no network or vSwitch of the topology.
-std::optional<Cidr> free_block(const Topology& t) {
-  for (std::uint32_t b = 0; b < 256; ++b) {
-    Cidr c(Ipv4((10u << 24) | (b << 16)), 16);
-    bool clash = false;
-    for (const auto& n : t.networks) {
-      for (const auto& nc : n.cidrs) clash = clash || nc.overlaps(c);
-      for (const auto& v : n.vswitches) clash = clash || v.cidr.overlaps(c);
-    }
-    if (!clash) return c;
-  }
-  return std::nullopt;
-}
-
 class Applier {
  public:
   Applier(YAML::Node root, const Topology& t) : root_(root), t_(t) {}
@@ -127,20 +113,18 @@ class Applier {
 
   bool create_vpc(const PlanStep& st) {
     if (find_item(root_["networks"], "id", st.network)) return false;
-    auto block = free_block(t_);
-    if (!block) return false;
-    const ResourceGroup* g = t_.find_group(st.resource_group);
-    std::string region = g && !g->region.empty() ? g->region : t_.workspace.region;
+    if (!st.cidr || !st.destination) return false;
+    const std::string& region = t_.workspace.region;
     YAML::Node n(YAML::NodeType::Map);
     n["id"] = st.network;
     n["kind"] = "vpc";
     n["account"] = t_.workspace.account;
     n["region"] = region;
-    n["cidr"] = block->str();
+    n["cidr"] = st.cidr->str();
     auto v = flow_map();
     v["id"] = st.vswitch;
     v["zone"] = region + "-a";
-    v["cidr"] = Cidr(block->network(), 24).str();
+    v["cidr"] = st.destination->str();
     n["vswitches"].push_back(v);
     root_["networks"].push_back(n);
     return true;

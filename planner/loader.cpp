@@ -6,8 +6,6 @@
 // forward reference, a network route `via` a link, is checked once the links are read.
 #include "loader.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
@@ -17,6 +15,7 @@
 #include <unordered_set>
 
 #include "loader_codes.hpp"
+#include "loader_yaml.hpp"
 
 namespace syncpath {
 
@@ -42,12 +41,11 @@ namespace {
 
 struct Field {
   std::string key;
-  YAML::Node key_node;
-  YAML::Node value;
+  yaml::Node key_node;
+  yaml::Node value;
 };
 
-// A mapping node read once into its fields, so lookups never touch yaml-cpp's operator[]
-// (which on a missing key yields a node whose Mark() throws).
+// A mapping node read once into its fields (a linear scan finds a key: maps here are small).
 struct MapView {
   bool valid = false;
   SourcePos pos;
@@ -143,20 +141,23 @@ std::optional<std::size_t> first_non_text_byte(const std::string& s) {
   return std::nullopt;
 }
 
+// yaml-cpp marks are 0-based; this is the one place they become 1-based.
+SourcePos source_pos(const std::string& file, const yaml::Mark& m) {
+  if (m.is_null()) return {file, 0, 0};
+  return {file, m.line + 1, m.column + 1};
+}
+
 class Loader {
  public:
   Loader(std::string file, Diagnostics& diags, std::string& masked_text)
       : file_(std::move(file)), d_(diags), masked_(masked_text) {}
 
-  void load(const YAML::Node& root, Topology& t);
+  void load(const yaml::Node& root, Topology& t);
 
  private:
-  // yaml-cpp marks are 0-based; this is the one place they become 1-based.
-  SourcePos pos(const YAML::Node& n, const SourcePos& fallback = {}) const {
-    if (!n.IsDefined()) return fallback.file.empty() ? SourcePos{file_, 0, 0} : fallback;
-    auto m = n.Mark();
-    if (m.is_null() || m.line < 0) return fallback.file.empty() ? SourcePos{file_, 0, 0} : fallback;
-    return {file_, m.line + 1, m.column + 1};
+  SourcePos pos(const yaml::Node& n, const SourcePos& fallback = {}) const {
+    if (!n.IsDefined() || n.GetMark().is_null()) return fallback.file.empty() ? SourcePos{file_, 0, 0} : fallback;
+    return source_pos(file_, n.GetMark());
   }
   SourcePos value_pos(const Field& f) const { return pos(f.value, pos(f.key_node)); }
 
@@ -164,15 +165,15 @@ class Loader {
   void warning(const SourcePos& p, const char* code, std::string msg) { d_.warning(p, code, std::move(msg)); }
 
   // --- generic readers -------------------------------------------------------------------
-  MapView map(const YAML::Node& n, const std::string& what, const SourcePos& fallback);
+  MapView map(const yaml::Node& n, const std::string& what, const SourcePos& fallback);
   void check_keys(const MapView& m, const std::vector<std::string>& allowed, const std::string& what,
                   bool secret_keys = false);
-  std::vector<YAML::Node> seq(const Field& f, const std::string& what);
-  std::optional<std::string> scalar(const YAML::Node& v, const SourcePos& p, const std::string& what);
+  std::vector<yaml::Node> seq(const Field& f, const std::string& what);
+  std::optional<std::string> scalar(const yaml::Node& v, const SourcePos& p, const std::string& what);
   std::optional<std::string> str(const MapView& m, std::string_view key, bool required, const std::string& ctx);
   template <typename E>
   std::optional<E> enumeration(const MapView& m, std::string_view key, bool required, const std::string& ctx);
-  std::optional<Cidr> cidr(const YAML::Node& v, const SourcePos& p, const std::string& what);
+  std::optional<Cidr> cidr(const yaml::Node& v, const SourcePos& p, const std::string& what);
   std::optional<Cidr> cidr_field(const MapView& m, std::string_view key, bool required, const std::string& ctx);
   std::optional<Ipv4> address(const MapView& m, std::string_view key, bool required, const std::string& ctx);
   std::optional<int> port(const MapView& m, std::string_view key, bool required, const std::string& ctx);
@@ -192,12 +193,12 @@ class Loader {
   void read_accounts(const Field& f, Topology& t);
   void read_workspace(const Field& f, Topology& t);
   void read_networks(const Field& f, Topology& t);
-  void read_network(const YAML::Node& n, std::size_t index, Topology& t);
+  void read_network(const yaml::Node& n, std::size_t index, Topology& t);
   void read_links(const Field& f, Topology& t);
   void read_groups(const Field& f, Topology& t);
-  void read_group(const YAML::Node& n, std::size_t index, Topology& t);
+  void read_group(const yaml::Node& n, std::size_t index, Topology& t);
   void read_sources(const Field& f, Topology& t);
-  void read_source(const YAML::Node& n, std::size_t index, Topology& t);
+  void read_source(const yaml::Node& n, std::size_t index, Topology& t);
   std::optional<Endpoint> read_endpoint(const Field& f, const std::string& ctx, bool public_side);
   SecretRef read_password(const Field& f, const std::string& ctx);
   void check_account(const Field& f, const std::string& id, const std::string& ctx);
@@ -214,7 +215,6 @@ class Loader {
   std::unordered_map<std::string, std::size_t> networks_;  // id -> index in t.networks
   std::vector<std::string> network_ids_;                   // for "did you mean"
   std::unordered_map<std::string, std::size_t> vswitch_owner_;  // vswitch id -> network index
-  std::vector<std::string> vswitch_ids_;
   std::unordered_map<std::string, std::size_t> links_;
   std::vector<std::string> link_ids_;
   struct PendingVia {
@@ -226,7 +226,7 @@ class Loader {
   std::vector<PendingVia> pending_via_;
 };
 
-MapView Loader::map(const YAML::Node& n, const std::string& what, const SourcePos& fallback) {
+MapView Loader::map(const yaml::Node& n, const std::string& what, const SourcePos& fallback) {
   MapView m;
   m.pos = pos(n, fallback);
   if (!n.IsMap()) {
@@ -236,10 +236,10 @@ MapView Loader::map(const YAML::Node& n, const std::string& what, const SourcePo
   }
   m.valid = true;
   m.fields.reserve(n.size());
-  for (const auto& kv : n) {
-    // Copies: yaml-cpp's iterator proxies are temporaries.
-    YAML::Node k = kv.first;
-    YAML::Node v = kv.second;
+  auto children = n.children();
+  for (std::size_t c = 0; c + 1 < children.size(); c += 2) {
+    const yaml::Node& k = children[c];
+    const yaml::Node& v = children[c + 1];
     if (!k.IsScalar()) {
       error(pos(k, m.pos), "wrong-type", what + ": a key must be a plain word");
       continue;
@@ -263,10 +263,10 @@ void Loader::check_keys(const MapView& m, const std::vector<std::string>& allowe
       // A misspelt `password` key still holds a password, and an unknown key under `password`
       // may be one: keep them out of the caret text.
       if (secret_keys) {
-        auto mk = f.key_node.Mark();
+        auto mk = f.key_node.GetMark();
         if (!mk.is_null() && mk.pos >= 0) mask_value_lines(masked_, static_cast<std::size_t>(mk.pos));
       } else if (nearest(f.key, {"password"}) == "password") {
-        auto mk = f.value.Mark();
+        auto mk = f.value.GetMark();
         if (!mk.is_null() && mk.pos >= 0) mask_value_lines(masked_, static_cast<std::size_t>(mk.pos));
       }
       continue;
@@ -277,19 +277,18 @@ void Loader::check_keys(const MapView& m, const std::vector<std::string>& allowe
   }
 }
 
-std::vector<YAML::Node> Loader::seq(const Field& f, const std::string& what) {
-  std::vector<YAML::Node> items;
+std::vector<yaml::Node> Loader::seq(const Field& f, const std::string& what) {
+  std::vector<yaml::Node> items;
   if (f.value.IsNull()) return items;  // `key:` with nothing: an empty list
   if (!f.value.IsSequence()) {
     error(value_pos(f), "wrong-type", what + " must be a list");
     return items;
   }
-  items.reserve(f.value.size());
-  for (const auto& item : f.value) items.push_back(YAML::Node(item));
+  items = f.value.children();
   return items;
 }
 
-std::optional<std::string> Loader::scalar(const YAML::Node& v, const SourcePos& p, const std::string& what) {
+std::optional<std::string> Loader::scalar(const yaml::Node& v, const SourcePos& p, const std::string& what) {
   if (v.IsScalar()) return v.Scalar();
   error(p, "wrong-type",
         what + (v.IsNull() ? " has no value" : v.IsMap() ? " must be a single value, not a mapping"
@@ -325,7 +324,7 @@ std::optional<E> Loader::enumeration(const MapView& m, std::string_view key, boo
   return std::nullopt;
 }
 
-std::optional<Cidr> Loader::cidr(const YAML::Node& v, const SourcePos& p, const std::string& what) {
+std::optional<Cidr> Loader::cidr(const yaml::Node& v, const SourcePos& p, const std::string& what) {
   auto text = scalar(v, p, what);
   if (!text) return std::nullopt;
   if (auto c = Cidr::parse(*text)) return c;
@@ -422,7 +421,7 @@ const Network* Loader::network_ref(const Field& f, const std::string& id, const 
 
 // --- root ------------------------------------------------------------------------------------
 
-void Loader::load(const YAML::Node& root, Topology& t) {
+void Loader::load(const yaml::Node& root, Topology& t) {
   MapView m = map(root, "the topology", {file_, 1, 1});
   if (!m.valid) return;
   check_keys(m, {"version", "workspace", "accounts", "networks", "links", "resource_groups", "data_sources"},
@@ -508,7 +507,7 @@ void Loader::read_networks(const Field& f, Topology& t) {
   for (std::size_t i = 0; i < items.size(); ++i) read_network(items[i], i, t);
 }
 
-void Loader::read_network(const YAML::Node& n, std::size_t index, Topology& t) {
+void Loader::read_network(const yaml::Node& n, std::size_t index, Topology& t) {
   std::string ctx = "networks[" + std::to_string(index) + "]";
   MapView m = map(n, ctx, pos(n));
   if (!m.valid) return;
@@ -562,16 +561,16 @@ void Loader::read_network(const YAML::Node& n, std::size_t index, Topology& t) {
       if (!vid || !c) continue;
       vs.id = *vid;
       vs.cidr = *c;
-      if (vswitch_owner_.count(vs.id)) {
-        const auto& owner = vswitch_owner_[vs.id] == t.networks.size() ? net : t.networks[vswitch_owner_[vs.id]];
-        const VSwitch* first = owner.find_vswitch(vs.id);
+      // Ids are unique across all VPCs: check this network's earlier ones and accepted networks'.
+      const VSwitch* first = net.find_vswitch(vs.id);
+      if (auto owner = vswitch_owner_.find(vs.id); !first && owner != vswitch_owner_.end())
+        first = t.networks[owner->second].find_vswitch(vs.id);
+      if (first) {
         error(value_pos(*vm.find("id")), "duplicate-id",
-              "vswitch " + quote(vs.id) + " is defined twice (first at line " +
-                  std::to_string(first ? first->pos.line : 0) + "); ids must be unique");
+              "vswitch " + quote(vs.id) + " is defined twice (first at line " + std::to_string(first->pos.line) +
+                  "); ids must be unique");
         continue;
       }
-      vswitch_owner_.emplace(vs.id, t.networks.size());
-      vswitch_ids_.push_back(vs.id);
       if (!net.cidrs.empty() &&
           std::none_of(net.cidrs.begin(), net.cidrs.end(), [&](const Cidr& nc) { return nc.contains(vs.cidr); }))
         error(value_pos(*vm.find("cidr")), "vswitch-outside-vpc",
@@ -655,12 +654,12 @@ void Loader::read_network(const YAML::Node& n, std::size_t index, Topology& t) {
     error(value_pos(*m.find("id")), "duplicate-id",
           "network " + quote(*id) + " is defined twice (first at line " +
               std::to_string(t.networks[it->second].pos.line) + "); ids must be unique");
-    // Its vSwitches were registered under an index that will not exist: drop them.
-    for (const auto& vs : net.vswitches) vswitch_owner_.erase(vs.id);
     return;
   }
   net.id = *id;
   network_ids_.push_back(*id);
+  // vSwitches become known only with their accepted network, so an index never dangles.
+  for (const auto& vs : net.vswitches) vswitch_owner_.emplace(vs.id, t.networks.size());
   t.networks.push_back(std::move(net));
 }
 
@@ -758,7 +757,7 @@ void Loader::read_groups(const Field& f, Topology& t) {
   }
 }
 
-void Loader::read_group(const YAML::Node& n, std::size_t index, Topology& t) {
+void Loader::read_group(const yaml::Node& n, std::size_t index, Topology& t) {
   std::string ctx = "resource_groups[" + std::to_string(index) + "]";
   MapView m = map(n, ctx, pos(n));
   if (!m.valid) return;
@@ -812,7 +811,7 @@ void Loader::read_group(const YAML::Node& n, std::size_t index, Topology& t) {
         auto owner = vswitch_owner_.find(*vsw);
         std::vector<std::string> own;
         for (const auto& vs : net->vswitches) own.push_back(vs.id);
-        if (owner != vswitch_owner_.end() && owner->second < t.networks.size())
+        if (owner != vswitch_owner_.end())
           error(value_pos(*am.find("vswitch")), "attachment-vswitch-not-in-network",
                 actx + ": vswitch " + quote(*vsw) + " belongs to " + quote(t.networks[owner->second].id) +
                     ", not to the attached network " + quote(net->id) + did_you_mean(*vsw, own));
@@ -866,7 +865,7 @@ void Loader::read_group(const YAML::Node& n, std::size_t index, Topology& t) {
       h.ip = address(hm, "ip", false, hctx);
       h.public_ip = address(hm, "public_ip", false, hctx);
       const Network* net = nullptr;
-      if (net_id && *net_id != kInternet) net = network_ref(*hm.find("network"), *net_id, hctx, t);
+      if (net_id) net = network_ref(*hm.find("network"), *net_id, hctx, t);  // a host sits in one of the networks
       if (net && h.ip && !net->cidrs.empty() && !net->contains(*h.ip))
         error(value_pos(*hm.find("ip")), "address-outside-network",
               hctx + ": ip " + h.ip->str() + " is not inside network " + quote(net->id) +
@@ -913,8 +912,9 @@ std::optional<Endpoint> Loader::read_endpoint(const Field& f, const std::string&
   auto p = port(m, "port", true, ectx);
   if (!m.find("host") && !m.find("ip"))
     error(m.pos, "missing-key", ectx + " needs a 'host' (DNS name) or an 'ip'");
-  if (!p) return std::nullopt;
-  e.port = *p;
+  // Kept even with a bad port so the address checks still run (every problem in one pass);
+  // the topology is invalid then anyway.
+  e.port = p.value_or(0);
   return e;
 }
 
@@ -926,7 +926,7 @@ SecretRef Loader::read_password(const Field& f, const std::string& ctx) {
     ref.kind = SecretRef::Kind::literal;
     ref.value = f.value.Scalar();
     // Blank the value in the caret text: from the value's start to the end of its line.
-    auto mk = f.value.Mark();
+    auto mk = f.value.GetMark();
     if (!mk.is_null() && mk.pos >= 0) mask_value_lines(masked_, static_cast<std::size_t>(mk.pos));
     warning(ref.pos, "literal-password",
             pctx + " is written in the topology file; use {env: NAME} or {file: PATH} instead");
@@ -953,7 +953,7 @@ SecretRef Loader::read_password(const Field& f, const std::string& ctx) {
   return ref;
 }
 
-void Loader::read_source(const YAML::Node& n, std::size_t index, Topology& t) {
+void Loader::read_source(const yaml::Node& n, std::size_t index, Topology& t) {
   std::string ctx = "data_sources[" + std::to_string(index) + "]";
   MapView m = map(n, ctx, pos(n));
   if (!m.valid) return;
@@ -1011,11 +1011,9 @@ void Loader::read_source(const YAML::Node& n, std::size_t index, Topology& t) {
       if (s.endpoint && s.endpoint->ip && net && !net->cidrs.empty()) {
         // Point at the ip value itself.
         SourcePos ip_pos = s.endpoint->pos;
-        for (const auto& kv : ef->value) {
-          YAML::Node k = kv.first;
-          YAML::Node v = kv.second;
-          if (k.IsScalar() && k.Scalar() == "ip") ip_pos = pos(v, ip_pos);
-        }
+        auto kids = ef->value.children();
+        for (std::size_t c = 0; c + 1 < kids.size(); c += 2)
+          if (kids[c].IsScalar() && kids[c].Scalar() == "ip") ip_pos = pos(kids[c + 1], ip_pos);
         if (!net->contains(*s.endpoint->ip)) {
           error(ip_pos, "address-outside-network",
                 ctx + ": endpoint ip " + s.endpoint->ip->str() + " is not inside network " + quote(net->id) +
@@ -1121,17 +1119,14 @@ LoadResult load_topology_text(const std::string& text, const std::string& file) 
                             " is not); a topology is a YAML text file");
     return r;
   }
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    // yaml-cpp marks are 0-based; the parser's position is made 1-based here and in Loader::pos.
-    SourcePos p{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    r.diagnostics.error(p, "yaml-syntax", "the file is not valid YAML: " + e.msg);
+  yaml::Document doc;
+  yaml::ParseError perr;
+  if (!doc.parse(text, perr)) {
+    r.diagnostics.error(source_pos(file, perr.mark), "yaml-syntax", "the file is not valid YAML: " + perr.message);
     return r;
   }
-  bool empty = docs.empty() || (docs.size() == 1 && docs[0].IsNull());
-  if (empty) {
+  yaml::Node root = doc.root();
+  if (!root.IsDefined() || (doc.documents() == 1 && root.IsNull())) {
     r.diagnostics.error({file, 0, 0}, "empty-file",
                         "the file holds no topology; start with `version: 1` and a `workspace:`");
     return r;
@@ -1139,23 +1134,13 @@ LoadResult load_topology_text(const std::string& text, const std::string& file) 
   Topology t;
   t.file = file;
   t.base_dir = std::filesystem::path(file).parent_path().string();
-  if (docs.size() > 1) {
-    // The second document's position: yaml-cpp gives it via its first node.
-    SourcePos p{file, 0, 0};
-    auto mk = docs[1].Mark();
-    if (!mk.is_null() && mk.line >= 0) p = {file, mk.line + 1, mk.column + 1};
-    r.diagnostics.error(p, "multiple-documents",
-                        "the file holds " + std::to_string(docs.size()) +
+  if (doc.documents() > 1) {
+    r.diagnostics.error(source_pos(file, doc.second_document()), "multiple-documents",
+                        "the file holds " + std::to_string(doc.documents()) +
                             " YAML documents; a topology is one document (remove the extra `---`)");
   }
-  try {
-    Loader loader(file, r.diagnostics, r.source_text);
-    loader.load(docs[0], t);
-  } catch (const YAML::Exception& e) {
-    // Not expected: every node is type-checked before use. Kept so bad input never escapes.
-    SourcePos p{file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    r.diagnostics.error(p, "yaml-syntax", "the file could not be read as a topology: " + e.msg);
-  }
+  Loader loader(file, r.diagnostics, r.source_text);
+  loader.load(root, t);
   t.index();
   r.topology = std::move(t);
   r.diagnostics.sort();

@@ -46,7 +46,7 @@ struct Origin {
   const VSwitch* vswitch = nullptr;
   AttachScope scope = AttachScope::vpc;
   bool attached = false;        // an existing attachment (else proposed, or a custom host)
-  std::string proposed_vpc;     // create_vpc: id of the VPC to create (network is then null)
+  bool new_vpc = false;         // network is the VPC create_vpc proposes (not in the topology)
 };
 
 class Planner {
@@ -57,7 +57,9 @@ class Planner {
                   const std::function<void(const PairPlan&)>& sink) {
     group_ = &g;
     kind_ = to_string(g.kind);
-    region_ = g.region.empty() ? t_.workspace.region : g.region;
+    // Groups are associated with VPCs of the workspace's region (the loader warns otherwise), and
+    // create_vpc creates one there.
+    region_ = t_.workspace.region;
     requirement_ = nullptr;
     for (const auto& r : rules_.requirements)
       if (has(r.groups, kind_) && t_.workspace.edition < r.edition) requirement_ = &r;
@@ -141,7 +143,7 @@ class Planner {
     return static_cast<std::size_t>(n - t_.networks.data());
   }
 
-  // VPCs of the workspace's account in the group's region: where an unattached group would go.
+  // VPCs of the workspace's account and region: where an unattached group would go.
   std::vector<std::size_t> region_vpcs() const {
     std::vector<std::size_t> out;
     for (std::size_t i = 0; i < t_.networks.size(); ++i) {
@@ -272,11 +274,11 @@ class Planner {
         }
     }
     if (!o.network && !candidates.empty()) o.network = &t_.networks[candidates.front()];
-    if (o.network) {
-      o.vswitch = o.network->vswitches.empty() ? nullptr : &o.network->vswitches.front();
-    } else {
-      o.proposed_vpc = "vpc-syncpath-" + region_;
+    if (!o.network) {
+      o.network = &new_vpc();
+      o.new_vpc = true;
     }
+    o.vswitch = o.network->vswitches.empty() ? nullptr : &o.network->vswitches.front();
     return o;
   }
 
@@ -364,7 +366,7 @@ class Planner {
     if (!rule->unsupported) {
       j.path.push_back(g.id);
       if (j.relation == "internet") {
-        if (g.kind == GroupKind::serverless) j.path.push_back(o.network ? o.network->id : o.proposed_vpc);
+        if (g.kind == GroupKind::serverless && o.network) j.path.push_back(o.network->id);
         if (host && !host->network.empty()) j.path.push_back(host->network);
         j.path.emplace_back(kInternet);
       } else if (j.relation == "local") {
@@ -375,7 +377,7 @@ class Planner {
           j.path.push_back(t_.networks[path->networks[i]].id);
         }
       } else if (wants_path && src_net) {
-        std::string start = o.network ? o.network->id : o.proposed_vpc;
+        std::string start = o.network ? o.network->id : std::string();
         j.path.push_back(start);
         if (o.network && o.network != src_net) j.path.push_back(link_id_for(*o.network, *src_net));
         if (start != src_net->id) j.path.push_back(src_net->id);
@@ -402,8 +404,8 @@ class Planner {
         check_nat(j, o);
       } else if (action == "migrate_to_vpc") {
         auto& st = add_step(j, action, false,
-                            "move " + s.name + " from the classic network into a VPC; " + kind_ +
-                                " resource groups cannot reach the classic network");
+                            "move " + s.name + " from the classic network into a VPC; serverless and exclusive "
+                            "resource groups cannot reach the classic network");
         st.fixable = false;
         st.data_source = s.name;
       }
@@ -426,15 +428,19 @@ class Planner {
       st.resource_group = g.id;
       return;
     }
-    if (!o.network) {
+    if (o.new_vpc) {
       auto& c = add_step(j, "create_vpc", false,
-                         "create a VPC " + o.proposed_vpc + " in " + region_ + " with a vSwitch to carry the connection");
-      c.network = o.proposed_vpc;
-      c.vswitch = "vsw-syncpath-" + region_;
+                         "create a VPC " + o.network->id + " (" + o.network->cidrs.front().str() + ") in " + region_ +
+                             " with a vSwitch " + o.vswitch->id + " (" + o.vswitch->cidr.str() + ") to carry the connection");
+      c.network = o.network->id;
+      c.vswitch = o.vswitch->id;
+      c.cidr = o.network->cidrs.front();
+      c.destination = o.vswitch->cidr;  // the vSwitch's block
       c.resource_group = g.id;
-      auto& st = add_step(j, "attach_vpc", false, "associate " + g.id + " with the new VPC " + o.proposed_vpc);
-      st.network = o.proposed_vpc;
-      st.vswitch = c.vswitch;
+      // (c is not used past here: adding a step may move the vector's elements)
+      auto& st = add_step(j, "attach_vpc", false, "associate " + g.id + " with the new VPC " + o.network->id);
+      st.network = o.network->id;
+      st.vswitch = o.vswitch->id;
       st.resource_group = g.id;
       return;
     }
@@ -449,7 +455,7 @@ class Planner {
 
   void check_link(Judgement& j, const Origin& o, const Network* src_net, const std::optional<NetworkPath>& path) {
     if (!src_net) return;
-    std::string start = o.network ? o.network->id : o.proposed_vpc;
+    std::string start = o.network ? o.network->id : std::string();
     if (path) {
       if (path->links.empty()) return;  // same network: nothing to connect
       std::string via;
@@ -464,8 +470,9 @@ class Planner {
                             "); no chain of links joins them");
     st.network = start;
     st.peer = src_net->id;
-    st.link = o.network ? link_id_for(*o.network, *src_net) : "link-" + start + "-" + src_net->id;
-    st.link_kind = o.network ? link_kind_for(*o.network, *src_net) : "cen";
+    st.link = o.network ? link_id_for(*o.network, *src_net) : std::string();
+    st.link_kind = o.network ? link_kind_for(*o.network, *src_net) : std::string("cen");
+    st.fixable = o.network != nullptr;
   }
 
   // One direction of one hop: `from` must send `block` over `link`.
@@ -633,13 +640,7 @@ class Planner {
   }
 
   void check_nat(Judgement& j, const Origin& o) {
-    if (!o.network) {
-      auto& st = add_step(j, "add_nat_gateway", false,
-                          "give the new VPC " + o.proposed_vpc + " an Internet NAT gateway with an SNAT entry and an EIP");
-      st.network = o.proposed_vpc;
-      st.vswitch = "vsw-syncpath-" + region_;
-      return;
-    }
+    if (!o.network) return;
     if (o.network->internet_nat) {
       auto& st = add_step(j, "add_nat_gateway", true,
                           o.network->id + " has an Internet NAT gateway" +
@@ -655,9 +656,40 @@ class Planner {
     st.fixable = o.vswitch != nullptr;
   }
 
+  // The VPC create_vpc proposes: in the workspace's account and region, on a /16 of 10.0.0.0/8
+  // that overlaps nothing in the topology (10.255.0.0/16 if everything does: then the user
+  // picks). Made once, so every pair proposes the same one.
+  const Network& new_vpc() {
+    if (!new_vpc_) {
+      Network n;
+      n.id = "vpc-syncpath-" + region_;
+      n.kind = NetworkKind::vpc;
+      n.account = t_.workspace.account;
+      n.region = region_;
+      Cidr block(Ipv4((10u << 24) | (255u << 16)), 16);
+      for (std::uint32_t b = 0; b < 256; ++b) {
+        Cidr c(Ipv4((10u << 24) | (b << 16)), 16);
+        bool clash = false;
+        for (const auto& net : t_.networks) {
+          for (const auto& nc : net.cidrs) clash = clash || nc.overlaps(c);
+          for (const auto& v : net.vswitches) clash = clash || v.cidr.overlaps(c);
+        }
+        if (!clash) {
+          block = c;
+          break;
+        }
+      }
+      n.cidrs = {block};
+      n.vswitches = {VSwitch{"vsw-syncpath-" + region_, region_ + "-a", Cidr(block.network(), 24), {}}};
+      new_vpc_ = std::move(n);
+    }
+    return *new_vpc_;
+  }
+
   const Topology& t_;
   const Rules& rules_;
   TopologyGraph graph_;
+  std::optional<Network> new_vpc_;
   const ResourceGroup* group_ = nullptr;
   std::string kind_;
   std::string region_;

@@ -163,8 +163,8 @@ std::string console_action(const PlanStep& st) {
     return "DataWorks console > Resource Groups > `" + st.resource_group + "` > Network Settings > Associate VPC `" + st.network +
            "`, vSwitch `" + st.vswitch + "` (API: CreateResourceGroupNetwork / AssociateVpc)";
   if (st.action == "create_link")
-    return "Connect `" + st.network + "` and `" + st.peer + "` with a " + st.link_kind + " link `" + st.link +
-           "` (" + (st.link_kind == "cen" ? "CEN console > Attach network instances; API: AttachCenChildInstance" :
+    return "Connect `" + st.network + "` and `" + st.peer + "` with a new link `" + st.link + "` of kind " + st.link_kind +
+           " (" + (st.link_kind == "cen" ? "CEN console > Attach network instances; API: AttachCenChildInstance" :
                     st.link_kind == "vpn_gateway" ? "VPN Gateway console > IPsec connections; API: CreateVpnConnection" :
                                                     "Express Connect console > Create VBR / peering; API: CreateVirtualBorderRouter") + ")";
   if (st.action == "add_network_route")
@@ -174,7 +174,7 @@ std::string console_action(const PlanStep& st) {
     return "DataWorks console > Resource Groups > `" + st.resource_group + "` > Network Settings > Add Route: destination " + dest +
            " in `" + st.network + "`";
   if (st.action == "add_whitelist")
-    return "Add " + cidr + " to the whitelist of `" + st.data_source + "` (RDS: Data Security > Whitelist; API: ModifySecurityIps)";
+    return "Add " + cidr + " to the whitelist of `" + st.data_source + "` (RDS console: Data Security > Whitelist Settings; API: ModifySecurityIps; self-managed: the database's allow list)";
   if (st.action == "add_security_group_rule")
     return "ECS console > Security Groups of `" + st.data_source + "` > Add inbound rule: " + st.protocol + " port " +
            std::to_string(st.port) + " from " + cidr + " (API: AuthorizeSecurityGroup)";
@@ -342,6 +342,10 @@ class MarkdownRenderer : public PlanRenderer {
 std::string dot_id(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";  // a line break inside a label
+      continue;
+    }
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
@@ -369,11 +373,11 @@ class DotRenderer : public PlanRenderer {
       if (!nodes.insert(id).second) return;
       out_ << "  " << dot_id(id) << " [shape=" << shape << ", label=" << dot_id(label) << "];\n";
     };
-    for (const auto& n : t_.networks) node(n.id, "ellipse", n.id + "\\n" + std::string(to_string(n.kind)));
+    for (const auto& n : t_.networks) node(n.id, "ellipse", n.id + "\n" + std::string(to_string(n.kind)));
     node(std::string(kInternet), "doublecircle", "internet");
-    for (const auto& l : t_.links) node(l.id, "diamond", l.id + "\\n" + std::string(to_string(l.kind)));
-    for (const auto& g : t_.resource_groups) node(g.id, "box", g.id + "\\n" + std::string(to_string(g.kind)));
-    for (const auto& s : t_.data_sources) node(s.name, "cylinder", s.name + "\\n" + std::string(to_string(s.type)));
+    for (const auto& l : t_.links) node(l.id, "diamond", l.id + "\n" + std::string(to_string(l.kind)));
+    for (const auto& g : t_.resource_groups) node(g.id, "box", g.id + "\n" + std::string(to_string(g.kind)));
+    for (const auto& s : t_.data_sources) node(s.name, "cylinder", s.name + "\n" + std::string(to_string(s.type)));
     // The topology's own structure in grey.
     for (const auto& l : t_.links) {
       out_ << "  " << dot_id(l.between[0]) << " -- " << dot_id(l.id) << " [color=gray70];\n";
@@ -389,7 +393,7 @@ class DotRenderer : public PlanRenderer {
       if (!s.network.empty()) out_ << "  " << dot_id(s.network) << " -- " << dot_id(s.name) << " [color=gray70, style=dashed];\n";
     // Each pair's path, coloured by status; hops that do not exist yet are drawn as nodes too.
     for (const auto& pp : paths_) {
-      for (const auto& hop : pp.path) node(hop, "box", hop + "\\n(proposed)");
+      for (const auto& hop : pp.path) node(hop, "box", hop + "\n(proposed)");
       for (std::size_t i = 0; i + 1 < pp.path.size(); ++i)
         out_ << "  " << dot_id(pp.path[i]) << " -- " << dot_id(pp.path[i + 1]) << " [color=" << dot_color(pp.status)
              << ", penwidth=2, tooltip=" << dot_id(pp.label + ": " + std::string(status_name(pp.status))) << "];\n";

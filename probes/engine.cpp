@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -60,6 +61,12 @@ std::string dns_server_csv(const std::string& text) {
   int p = std::stoi(port);
   if (p < 1 || p > 65535) return {};
   return ip + ":" + std::to_string(p);
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%gs", s);
+  return buf;
 }
 
 enum class Stage { pending, dns, tcp, mysql, postgresql, http, done };
@@ -744,9 +751,8 @@ class Engine {
           t.easy = nullptr;
         }
         handshake_fail(t, Outcome{CheckStatus::fail, Verdict::timeout,
-                                  "connected, but the service did not answer within " +
-                                      std::to_string(options_.timeout_seconds).substr(0, 4) +
-                                      "s (hung or overloaded, or not speaking " + to_string(t.target.protocol) + ")",
+                                  "connected, but the service did not answer within " + seconds_text(options_.timeout_seconds) +
+                                      " (hung or overloaded, or not speaking " + to_string(t.target.protocol) + ")",
                                   true});
         return;
       case Stage::pending:

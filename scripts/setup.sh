@@ -9,7 +9,8 @@ packages=(
   doctest-dev nlohmann-json3-dev libmariadb-dev libpq-dev libsqlite3-dev sqlite3
   clang libclang-rt-14-dev
   mariadb-server mariadb-client postgresql postgresql-client
-  iproute2 nftables dnsmasq-base python3 nmap pgloader graphviz procps
+  iproute2 nftables dnsmasq-base python3 nmap pgloader graphviz procps time
+  libssl-dev jq openssl util-linux   # probes: libcrypto (SHA1/HMAC/PBKDF2); probe_net: jq, s_server, setpriv
 )
 
 missing=()

@@ -298,7 +298,7 @@ probe "$TOPO" --rg rg-etl --format json --timeout 2 --concurrency 32
 [[ $(jget .host) == etl-1 ]] || fail "host is $(jget .host), expected etl-1"
 expect_rc 1 "topology run"
 declare -A TWANT=(
-  [mysql_ok]=reachable [mysql_bad_password]=auth_failed [mysql_not_allowed]=rejected_by_whitelist
+  [mysql_ok]=reachable [mysql_stale_whitelist]=reachable [mysql_bad_password]=auth_failed [mysql_not_allowed]=rejected_by_whitelist
   [pg_ok]=reachable [pg_bad_password]=auth_failed [pg_not_allowed]=rejected_by_whitelist
   [dns_missing]=dns_failure [dns_elsewhere]=reachable [web_dropped]=no_route_or_filtered
   [web_reset]=refused [web_icmp]=no_route_or_filtered [web_closed_port]=refused [web_hung]=timeout
@@ -306,7 +306,7 @@ declare -A TWANT=(
   [ftp_not_whitelisted]=rejected_by_whitelist
 )
 declare -A TREMEDY=(
-  [mysql_ok]=none [mysql_bad_password]=fix_credentials [mysql_not_allowed]=add_whitelist
+  [mysql_ok]=none [mysql_stale_whitelist]=none [mysql_bad_password]=fix_credentials [mysql_not_allowed]=add_whitelist
   [pg_ok]=none [pg_bad_password]=fix_credentials [pg_not_allowed]=add_whitelist
   [dns_missing]=fix_dns [dns_elsewhere]=none [web_dropped]=check_network [web_reset]=check_endpoint
   [web_icmp]=check_network [web_closed_port]=check_endpoint [web_hung]=check_service
@@ -322,15 +322,27 @@ done
 expect_field mysql_ok "$(check whitelist status)" pass
 expect_match mysql_ok "$(check dns detail)" 'mysql.probe.example -> 10.231.3.10'
 expect_field mysql_not_allowed "$(check whitelist status)" fail
+expect_field mysql_stale_whitelist "$(check whitelist status)" pass
+expect_match mysql_stale_whitelist '.notes | join(" ")' 'does not match the real network: the server let this host in'
 expect_match mysql_not_allowed .remedy.detail 'add 10.231.1.2/32 to mysql_not_allowed.s whitelist'
 expect_match mysql_not_allowed .remedy.detail 'left from 10.231.1.3.*NAT or the wrong host'
-expect_match mysql_not_allowed '.notes | join(" ")' 'does not match the real network'
+expect_match mysql_not_allowed '.notes | join(" ")' 'NAT on the way, or this machine is not etl-1'
 expect_match pg_not_allowed .remedy.detail 'add 10.231.1.2/32'
 expect_match dns_elsewhere '.notes | join(" ")' 'resolves somewhere unexpected.*10.231.3.99'
 expect_match web_dropped .remedy.detail 'does not match the real network'
-expect_match far_no_route .remedy.detail 'connect idc-rg and vpc-far'
+expect_field web_dropped .plan.status ready
+expect_match web_dropped '.notes | join(" ")' 'the plan says rg-etl -> web_dropped is ready, but the probe found no_route_or_filtered: the topology file does not match the real network'
+expect_field far_no_route .plan.status needs_changes
+expect_field mysql_bad_password '.notes | length' 0
+expect_match far_no_route .remedy.detail "^connect idc-rg and vpc-far.*; then add_network_route: .*idc-rg's route table.*; add_network_route: .*vpc-far's route table"
 expect_match ftp_not_whitelisted "$(check whitelist detail)" 'does not cover 10.231.1.2/32'
 expect_match mysql_bad_password .remedy.detail 'PROBE_WRONG_PASSWORD'
+
+step "topology mode, text report (for the log)"
+probe "$TOPO" --rg rg-etl --timeout 2 --concurrency 32 --no-color
+expect_rc 1 "topology run, text"
+printf '%s\n' "$OUT"
+[[ $OUT == *"fix: create_link: connect idc-rg and vpc-far"* ]] || fail "text report lacks the create_link fix"
 
 step "topology mode: --source selects, all reachable exits 0"
 probe "$TOPO" --rg rg-etl --source mysql_ok --source pg_ok --source dns_elsewhere --format json

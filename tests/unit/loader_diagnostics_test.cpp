@@ -55,7 +55,7 @@ std::vector<Case> cases() {
       {"not-text", "version: 1\nwork\xff" "space: x\n", 2, "\xff"},
       {"empty-file", "# nothing but a comment\n\n", 0, ""},
       {"yaml-syntax", "version: 1\nnetworks: x: y\n", 2, ": y"},
-      {"multiple-documents", H + "---\nversion: 1\n", 5, "version"},
+      {"multiple-documents", H + "---\nversion: 1\n", 4, "---"},
       {"wrong-type", H + "networks: {id: v1}\n", 4, "{"},
       {"wrong-type", H + N + "data_sources:\n  - name: d\n    type: mysql\n    network: [v1]\n", 9, "["},
       {"unknown-key", H + "links: []\nnetwork: []\n", 5, "network"},
@@ -260,4 +260,28 @@ TEST_CASE("the text kept for carets never holds a literal password") {
   CHECK(r.source_text.find(secret) == std::string::npos);                   // ...never to be shown
   CHECK(r.source_text.find("database: db") != std::string::npos);           // the rest is intact
   CHECK(r.source_text.size() == text.size());                                // same length: carets line up
+}
+
+TEST_CASE("a stray comma that sends yaml-cpp into endless empty documents is a syntax error, not a hang") {
+  // Found by the fuzzer: yaml-cpp 0.7 alone loops forever on this input.
+  auto r = load_topology_text("- id: x\n, b\n", "t.yaml");
+  REQUIRE(r.diagnostics.items().size() == 1);
+  const auto& d = r.diagnostics.items()[0];
+  CHECK(d.code == "yaml-syntax");
+  CHECK(d.pos.line == 2);
+  CHECK(d.pos.column == 1);
+  CHECK_FALSE(r.topology);
+}
+
+TEST_CASE("vSwitches of a rejected network are not known to later references") {
+  // The first network has no id and is rejected; its vSwitch s9 must not be taken for one of
+  // the network that then gets its place in the list.
+  auto r = load_topology_text(kHead + "networks:\n"
+                                      "  - {kind: vpc, account: a1, region: r1, cidr: 10.9.0.0/16, vswitches: [{id: s9, cidr: 10.9.1.0/24}]}\n"
+                                      "  - {id: v1, kind: vpc, account: a1, region: r1, cidr: 10.0.0.0/16}\n"
+                                      "resource_groups:\n  - {id: g, kind: exclusive, attachments: [{network: v1, vswitch: s9}]}\n",
+                              "t.yaml");
+  std::vector<std::string> codes;
+  for (const auto& d : r.diagnostics.items()) codes.push_back(d.code);
+  CHECK(codes == std::vector<std::string>{"missing-key", "unknown-vswitch"});
 }

@@ -41,9 +41,9 @@ TEST_CASE("attach_vpc: done when the group is attached to the source's VPC, else
   CHECK(st->resource_group == "rg-serverless");
 }
 
-TEST_CASE("create_vpc: owed when the group's region has no VPC to attach to") {
-  auto text = edit(without_serverless_attachment(), "  - id: rg-serverless\n    kind: serverless\n    region: cn-hangzhou",
-                   "  - id: rg-serverless\n    kind: serverless\n    region: cn-shenzhen");
+TEST_CASE("create_vpc: owed when the workspace's region has no VPC to attach the group to") {
+  auto text = edit(without_serverless_attachment(), "  region: cn-hangzhou\n  edition: professional",
+                   "  region: cn-shenzhen\n  edition: professional");
   auto p = plan(text, "rg-serverless", "web_api");
   CHECK(actions(p, false) == Strings{"create_vpc", "attach_vpc", "add_nat_gateway"});
   CHECK(find_step(p, "create_vpc", false)->network == "vpc-syncpath-cn-shenzhen");
