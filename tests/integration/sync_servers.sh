@@ -245,7 +245,7 @@ SYNC_TEST_PW=$WRONG "$BIN" sync "$(pair_job csv postgresql)" >"$WORK/auth.out" 2
 SYNC_TEST_PW=$WRONG "$BIN" sync "$(pair_job csv mysql)" >>"$WORK/auth.out" 2>&1; rc2=$?
 cat "$WORK/auth.out" >>"$ALL"
 expect "wrong password: exit 1 on both servers, the wrong password not echoed" eq "$rc/$rc2/$(grep -c -F "$WRONG" "$WORK/auth.out")" "1/1/0"
-expect "wrong password: the failure says it could not log in" test "$(grep -c 'cannot connect' "$WORK/auth.out")" -ge 2
+expect "wrong password: the failure says the login was refused" test "$(grep -c 'auth_failed.*refused the login' "$WORK/auth.out")" -ge 2
 
 # ------------------------------------------------------------------------------------------
 # 6. the password appears nowhere
