@@ -64,8 +64,10 @@ class RowWriter {
   // Writes rows inside the open transaction. When the destination refuses the batch, every row of
   // it is undone (savepoint) and the outcome says why, so the caller can bisect.
   virtual WriteOutcome write(const std::vector<Row>& rows) = 0;
-  // Commits everything written since begin. Throws ConnectorError on failure.
-  virtual void commit() = 0;
+  // Commits everything written since begin, and, in the same transaction, the row of
+  // `syncpath_slices` saying slice `slice` of job `job_id` is done (a destination without
+  // transactions ignores it). Throws ConnectorError on failure.
+  virtual void commit(const std::string& job_id, int slice) = 0;
   // Undoes everything (also called from the destructor if commit was not reached).
   virtual void rollback() = 0;
 };
@@ -90,6 +92,11 @@ class Connection {
   virtual std::unique_ptr<RowWriter> write(const JobSide& dst, const std::vector<ColumnInfo>& columns,
                                            const std::vector<std::string>& keys, int slice, int slices) = 0;
   virtual void execute(const std::string& sql) = 0;  // pre_sql/post_sql
+  // The slices of `job_id` whose commit reached the destination, from its `syncpath_slices`
+  // table: the truth when the state file missed the last update (a kill between the two).
+  virtual std::vector<int> committed_slices(const std::string& /*job_id*/) { return {}; }
+  // Forgets them (a fresh run), all or one slice.
+  virtual void forget_slices(const std::string& /*job_id*/, std::optional<int> /*slice*/) {}
   // Called once every slice of the job has committed (CSV joins its part files).
   virtual void finish(const JobSide&, const std::vector<ColumnInfo>&, int /*slices*/) {}
   // Rows the source holds for a range (for progress); nullopt when unknown or costly.

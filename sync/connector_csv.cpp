@@ -227,7 +227,8 @@ class CsvWriter : public RowWriter {
     return {};
   }
   void write_raw(const std::string& s) { put(s); }
-  void commit() override {
+  void commit(const std::string&, int) override { commit(); }
+  void commit() {
     if (std::fflush(f_) != 0 || ::fsync(fileno(f_)) != 0) throw ConnectorError("csv: cannot write " + staged_ + ": " + std::strerror(errno));
     std::fclose(f_);
     f_ = nullptr;

@@ -180,14 +180,16 @@ class MysqlWriter : public RowWriter {
       std::string refused = insert(rows, at, n);
       if (!refused.empty()) {
         db_->exec("ROLLBACK TO SAVEPOINT syncpath_batch");
+        db_->exec("RELEASE SAVEPOINT syncpath_batch");
         return {false, refused};
       }
     }
     db_->exec("RELEASE SAVEPOINT syncpath_batch");
     return {};
   }
-  void commit() override {
+  void commit(const std::string& job_id, int slice) override {
     close_statements();
+    db_->exec("INSERT INTO syncpath_slices (job, slice) VALUES (" + db_->literal(job_id) + ", " + std::to_string(slice) + ")");
     if (mysql_commit(db_->get()) != 0) db_->fail("commit failed");
     open_ = false;
   }
@@ -387,7 +389,24 @@ class MysqlConnection : public Connection {
       std::string first = quote_ident(Dialect::mysql, columns.front().name);
       tail = " ON DUPLICATE KEY UPDATE " + (updates.empty() ? first + " = " + first : updates);
     }
+    // Before the transaction: DDL would commit it.
+    db_->exec("CREATE TABLE IF NOT EXISTS syncpath_slices (job VARCHAR(64) NOT NULL, slice INT NOT NULL, PRIMARY KEY (job, slice))");
     return std::make_unique<MysqlWriter>(db_, head, params, tail, columns.size());
+  }
+
+  std::vector<int> committed_slices(const std::string& job_id) override {
+    std::vector<int> out;
+    std::string sql = "SELECT slice FROM syncpath_slices WHERE job = " + db_->literal(job_id);
+    if (mysql_real_query(db_->get(), sql.data(), sql.size()) != 0) return out;  // no table yet
+    if (MYSQL_RES* res = mysql_store_result(db_->get())) {
+      while (MYSQL_ROW r = mysql_fetch_row(res)) out.push_back(std::stoi(r[0]));
+      mysql_free_result(res);
+    }
+    return out;
+  }
+  void forget_slices(const std::string& job_id, std::optional<int> slice) override {
+    std::string sql = "DELETE FROM syncpath_slices WHERE job = " + db_->literal(job_id) + (slice ? " AND slice = " + std::to_string(*slice) : "");
+    if (mysql_real_query(db_->get(), sql.data(), sql.size()) != 0 && mysql_errno(db_->get()) != 1146) db_->fail("cannot reset slice marks");
   }
 
   void execute(const std::string& sql) override { db_->exec(sql); }

@@ -244,13 +244,17 @@ class PgWriter : public RowWriter {
     std::string refused = copy(rows);
     if (refused.empty() && !merge_sql_.empty()) refused = run_refusable(merge_sql_);
     if (!refused.empty()) {
-      db_->exec("ROLLBACK TO SAVEPOINT syncpath_batch");
+      // ROLLBACK TO keeps the savepoint; release it too, or refused batches nest subtransactions
+      // until the server runs out of lock slots.
+      db_->exec("ROLLBACK TO SAVEPOINT syncpath_batch; RELEASE SAVEPOINT syncpath_batch");
       return {false, refused};
     }
     db_->exec("RELEASE SAVEPOINT syncpath_batch");
     return {};
   }
-  void commit() override {
+  void commit(const std::string& job_id, int slice) override {
+    PGresult* r = db_->query("INSERT INTO syncpath_slices (job, slice) VALUES ($1, $2) RETURNING slice", {job_id, std::to_string(slice)});
+    PQclear(r);
     db_->exec("COMMIT");
     open_ = false;
   }
@@ -399,6 +403,7 @@ class PgConnection : public Connection {
       key_list += (i ? ", " : "") + q;
       key_match += (i ? " AND " : "") + std::string("t.") + q + " = s." + q;
     }
+    db_->exec("CREATE TABLE IF NOT EXISTS syncpath_slices (job varchar(64) NOT NULL, slice integer NOT NULL, PRIMARY KEY (job, slice))");
     std::string table = quote_table(d, dst.table);
     if (dst.write_mode == WriteMode::insert)
       return std::make_unique<PgWriter>(db_, "COPY " + table + " (" + cols + ") FROM STDIN", "", "");
@@ -416,6 +421,28 @@ class PgConnection : public Connection {
   }
 
   void execute(const std::string& sql) override { db_->exec(sql); }
+
+  bool marks_exist() {
+    PGresult* t = db_->query("SELECT to_regclass('syncpath_slices') IS NOT NULL");
+    bool exists = std::string(PQgetvalue(t, 0, 0)) == "t";
+    PQclear(t);
+    return exists;
+  }
+
+  std::vector<int> committed_slices(const std::string& job_id) override {
+    std::vector<int> out;
+    if (!marks_exist()) return out;  // nothing was ever committed here
+    PGresult* r = db_->query("SELECT slice FROM syncpath_slices WHERE job = $1", {job_id});
+    for (int i = 0; i < PQntuples(r); ++i) out.push_back(std::stoi(PQgetvalue(r, i, 0)));
+    PQclear(r);
+    return out;
+  }
+  void forget_slices(const std::string& job_id, std::optional<int> slice) override {
+    if (!marks_exist()) return;
+    PGresult* r = slice ? db_->query("DELETE FROM syncpath_slices WHERE job = $1 AND slice = $2 RETURNING slice", {job_id, std::to_string(*slice)})
+                        : db_->query("DELETE FROM syncpath_slices WHERE job = $1 RETURNING slice", {job_id});
+    PQclear(r);
+  }
 
   std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) override {
     std::string from = src.query.empty() ? quote_table(Dialect::postgresql, src.table) : "(" + src.query + ") syncpath_q";

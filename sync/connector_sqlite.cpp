@@ -14,6 +14,8 @@ namespace syncpath::sync {
 
 namespace {
 
+// Which slices committed, kept in the destination so it commits with the rows (see connector.hpp).
+constexpr const char* kCreateMarks = "CREATE TABLE IF NOT EXISTS syncpath_slices (job TEXT NOT NULL, slice INTEGER NOT NULL, PRIMARY KEY (job, slice))";
 constexpr int kBusyTimeoutMs = 10 * 60 * 1000;  // other processes' slices may hold the write lock
 
 // One writer per database file at a time in this process: SQLite has a single write lock, and
@@ -145,8 +147,12 @@ class SqliteWriter : public RowWriter {
     return {};
   }
 
-  void commit() override {
+  void commit(const std::string& job_id, int slice) override {
     insert_.reset();
+    Stmt mark(db_.get(), "INSERT INTO syncpath_slices (job, slice) VALUES (?1, ?2)");
+    sqlite3_bind_text(mark.get(), 1, job_id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(mark.get(), 2, slice);
+    if (sqlite3_step(mark.get()) != SQLITE_DONE) throw ConnectorError(std::string("sqlite: cannot record the slice: ") + sqlite3_errmsg(db_.get()));
     exec("COMMIT");
     open_ = false;
   }
@@ -283,7 +289,24 @@ class SqliteConnection : public Connection {
     std::string sql = verb + quote_table(Dialect::sqlite, dst.table) + " (" + cols + ") VALUES (" + params + ")";
     if (dst.write_mode == WriteMode::upsert)
       sql += " ON CONFLICT (" + conflict + ") DO " + (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
+    execute(kCreateMarks);
     return std::make_unique<SqliteWriter>(db_, path_, sql);
+  }
+
+  std::vector<int> committed_slices(const std::string& job_id) override {
+    std::vector<int> out;
+    Stmt st(db_.get(), "SELECT slice FROM syncpath_slices WHERE job = ?1");
+    if (!st.ok()) return out;  // no table: nothing was ever committed here
+    sqlite3_bind_text(st.get(), 1, job_id.c_str(), -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st.get()) == SQLITE_ROW) out.push_back(sqlite3_column_int(st.get(), 0));
+    return out;
+  }
+  void forget_slices(const std::string& job_id, std::optional<int> slice) override {
+    Stmt st(db_.get(), std::string("DELETE FROM syncpath_slices WHERE job = ?1") + (slice ? " AND slice = ?2" : ""));
+    if (!st.ok()) return;
+    sqlite3_bind_text(st.get(), 1, job_id.c_str(), -1, SQLITE_TRANSIENT);
+    if (slice) sqlite3_bind_int(st.get(), 2, *slice);
+    if (sqlite3_step(st.get()) != SQLITE_DONE) throw ConnectorError(std::string("sqlite: cannot reset slice marks: ") + sqlite3_errmsg(db_.get()));
   }
 
   void execute(const std::string& sql) override {

@@ -360,7 +360,8 @@ class Stopped : public std::runtime_error {
 // One slice: its own connections and transaction, its dirty records staged until it ends.
 class SliceRun {
  public:
-  SliceRun(RunContext& ctx, int index, int count, const KeyRange& range) : ctx_(ctx), index_(index), count_(count), range_(range) {}
+  SliceRun(RunContext& ctx, int index, int count, const KeyRange& range, std::string job_id)
+      : ctx_(ctx), index_(index), count_(count), range_(range), job_id_(std::move(job_id)) {}
 
   // Throws ConnectorError (slice failure), DirtyLimit or Stopped; commits otherwise.
   // Reading (and converting) runs on its own thread, feeding batches through a queue of at most
@@ -397,7 +398,7 @@ class SliceRun {
     producer.join();
     if (error_) std::rethrow_exception(error_);
     if (ctx_.stopped()) throw Stopped();
-    writer_->commit();
+    writer_->commit(job_id_, index_);
     return counts_;
   }
 
@@ -537,6 +538,7 @@ class SliceRun {
   RunContext& ctx_;
   int index_, count_;
   KeyRange range_;
+  std::string job_id_;
   std::unique_ptr<RowWriter> writer_;
   SliceCounts counts_;
   std::string dirty_lines_;
@@ -673,6 +675,31 @@ Totals run_job(const Job& job, const Mapping& mapping, const RunOptions& opts, D
     return totals;
   }
 
+  // The destination's own record of committed slices is the truth: a kill between a slice's
+  // commit and the state file's update must not make --resume write that slice twice.
+  try {
+    auto d = connect(job.destination);
+    if (opts.resume) {
+      std::vector<int> missed;
+      for (int i : d->committed_slices(fp))
+        if (i >= 0 && i < n && !st.done.count(i)) missed.push_back(i);
+      if (!missed.empty()) {
+        st = update_state(state_path, fresh, [&](JobState& s) {
+          for (int i : missed) s.done.emplace(i, SliceCounts{});
+        });
+        note(std::to_string(missed.size()) + " slice(s) had committed after the state file's last update; not redone");
+      }
+    } else {
+      d->forget_slices(fp, opts.only_slice ? std::optional<int>(opts.only_slice->index) : std::nullopt);
+    }
+  } catch (const ConnectorError& e) {
+    totals.failure = e.what();
+    return totals;
+  } catch (const std::runtime_error& e) {
+    diags.error({state_path, 0, 0}, "state-unwritable", e.what());
+    return totals;
+  }
+
   std::vector<int> todo;
   for (int i = 0; i < n; ++i) {
     if (opts.only_slice && i != opts.only_slice->index) continue;
@@ -739,7 +766,7 @@ Totals run_job(const Job& job, const Mapping& mapping, const RunOptions& opts, D
       if (ctx.stopped()) return;
       SliceCounts counts;
       if (!st.empty[static_cast<std::size_t>(i)]) {
-        SliceRun slice(ctx, i, n, range_of(st, i));
+        SliceRun slice(ctx, i, n, range_of(st, i), fp);
         try {
           counts = slice.run();
           ctx.append_dirty(slice.dirty_lines());

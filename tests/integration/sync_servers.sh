@@ -213,10 +213,12 @@ for dst in mysql postgresql sqlite; do
   done_n=$(python3 -c "import json; print(len(json.load(open('$state'))['done']))")
   committed=$(python3 -c "import json; print(sum(c['written'] for c in json.load(open('$state'))['done'].values()))")
   expect "kill -9 into $dst: killed with some slices done and some not ($done_n of 12)" test "$done_n" -ge 1 -a "$done_n" -lt 12
-  expect "kill -9 into $dst: the destination holds only committed slices" eq "$(q 'select count(*) from big')" "$committed"
+  # 12 slices of 10 000 rows: a killed slice leaves nothing, so only whole slices are there (the
+  # state file may lag one commit behind: the destination's syncpath_slices table settles that).
+  expect "kill -9 into $dst: the destination holds only whole committed slices" eq "$(( $(q 'select count(*) from big') % 10000 ))/$(( $(q 'select count(*) from big') >= committed ))" "0/1"
   run_job "$job" --resume
   expect "resume into $dst: exit 0" eq "$RC" 0 || cat "$WORK/last.json" "$WORK/last.err" >&2
-  expect "resume into $dst: only unfinished slices redone" eq "$(jget slices_skipped)" "$done_n"
+  expect "resume into $dst: only unfinished slices redone" eq "$(( $(jget slices_skipped) + $(jget slices_run) ))/$(( $(jget slices_skipped) >= done_n ))" "12/1"
   expect "resume into $dst: every row exactly once" eq "$(q 'select count(*), count(distinct id), sum(v), sum(length(s)) from big' | tr '\t|' '  ' | cut -d' ' -f1,3,4)" "$src_sum"
   expect "resume into $dst: no duplicate ids" eq "$(q 'select count(distinct id) from big')" 120000
 done
@@ -243,7 +245,7 @@ SYNC_TEST_PW=$WRONG "$BIN" sync "$(pair_job csv postgresql)" >"$WORK/auth.out" 2
 SYNC_TEST_PW=$WRONG "$BIN" sync "$(pair_job csv mysql)" >>"$WORK/auth.out" 2>&1; rc2=$?
 cat "$WORK/auth.out" >>"$ALL"
 expect "wrong password: exit 1 on both servers, the wrong password not echoed" eq "$rc/$rc2/$(grep -c -F "$WRONG" "$WORK/auth.out")" "1/1/0"
-expect "wrong password: the failure says it could not log in" test "$(grep -c 'cannot connect' "$WORK/auth.out")" -ge 2
+expect "wrong password: the failure says the login was refused" test "$(grep -c 'auth_failed.*refused the login' "$WORK/auth.out")" -ge 2
 
 # ------------------------------------------------------------------------------------------
 # 6. the password appears nowhere

@@ -361,3 +361,31 @@ destination:
   CHECK(r.rc == 1);
   CHECK(r.err.find("environment variable SYNCPATH_UNIT_PW is not set") != std::string::npos);
 }
+
+TEST_CASE("--resume trusts the destination's record of committed slices over a stale state file") {
+  TempDir d;
+  sql(d / "src.db",
+      "CREATE TABLE t (id INTEGER, v INTEGER);"
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) INSERT INTO t SELECT i, i FROM n;");
+  sql(d / "dst.db", "CREATE TABLE t (id INTEGER, v INTEGER);");  // no key: a slice written twice would show
+  write_file(d / "j.yaml", R"(version: 1
+source: {data_source: {type: sqlite, path: src.db}, table: t, split_key: id}
+destination: {data_source: {type: sqlite, path: dst.db}, table: t}
+channel: {concurrency: 2, slices: 4}
+)");
+  REQUIRE(run_cli({"sync", d / "j.yaml"}).rc == 0);
+  // A kill between slice 2's commit and the state file's update looks like this:
+  auto state = nlohmann::json::parse(read_file(d / "j.state.json"));
+  state["done"].erase("2");
+  write_file(d / "j.state.json", state.dump());
+  sql(d / "dst.db", "DELETE FROM t WHERE id > 300; DELETE FROM syncpath_slices WHERE slice = 3;");  // slice 3 never committed
+  state["done"].erase("3");
+  write_file(d / "j.state.json", state.dump());
+  auto r = run_cli({"sync", d / "j.yaml", "--resume", "--format", "json"});
+  CAPTURE(r.err);
+  REQUIRE(r.rc == 0);
+  CHECK(r.err.find("1 slice(s) had committed after the state file's last update") != std::string::npos);
+  CHECK(r.json()["slices_run"] == 1);
+  CHECK(scalar(d / "dst.db", "SELECT count(*) FROM t") == 400);
+  CHECK(scalar(d / "dst.db", "SELECT count(DISTINCT id) FROM t") == 400);
+}
