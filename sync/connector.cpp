@@ -20,6 +20,21 @@ std::unique_ptr<Connection> connect(const JobSide& e) {
   }
 }
 
+KeyBounds key_bounds_from_text(const std::string& lo, const std::string& hi, const std::string& hint,
+                               const std::string& who, const std::string& split_key) {
+  KeyBounds b;
+  b.empty = false;
+  auto li = parse_int64(lo), hi_i = parse_int64(hi);
+  if (li && hi_i && hint != "date") {
+    b.lo = *li, b.hi = *hi_i;
+    return b;
+  }
+  auto ld = days_from_date(lo), hd = days_from_date(hi);
+  if (!ld || !hd) throw ConnectorError(who + ": split_key '" + split_key + "' is neither an integer nor a date");
+  b.is_date = true, b.lo = *ld, b.hi = *hd;
+  return b;
+}
+
 std::string quote_ident(Dialect d, const std::string& name) {
   char q = d == Dialect::mysql ? '`' : '"';
   std::string out(1, q);

@@ -78,6 +78,10 @@ struct KeyBounds {
   bool is_date = false;
   std::int64_t lo = 0, hi = 0;  // integers, or days since 1970-01-01 for dates
 };
+// Bounds from a server's MIN/MAX of the split key as text: integers unless the hint is
+// "date", else "YYYY-MM-DD" dates; anything else is a ConnectorError naming `who` and the key.
+KeyBounds key_bounds_from_text(const std::string& lo, const std::string& hi, const std::string& hint,
+                               const std::string& who, const std::string& split_key);
 
 class Connection {
  public:

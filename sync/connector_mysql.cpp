@@ -348,22 +348,10 @@ class MysqlConnection : public Connection {
     KeyBounds b;
     if (!res) return b;
     MYSQL_ROW r = mysql_fetch_row(res);
-    if (r && r[0] && r[1]) {
-      std::string lo = r[0], hi = r[1];
-      b.empty = false;
-      auto li = parse_int64(lo), hi_i = parse_int64(hi);
-      if (li && hi_i && hint != "date") {
-        b.lo = *li, b.hi = *hi_i;
-      } else {
-        auto ld = days_from_date(lo), hd = days_from_date(hi);
-        if (!ld || !hd) {
-          mysql_free_result(res);
-          throw ConnectorError("mysql: split_key '" + src.split_key + "' is neither an integer nor a date");
-        }
-        b.is_date = true, b.lo = *ld, b.hi = *hd;
-      }
-    }
+    std::optional<std::pair<std::string, std::string>> text;
+    if (r && r[0] && r[1]) text.emplace(r[0], r[1]);
     mysql_free_result(res);
+    if (text) b = key_bounds_from_text(text->first, text->second, hint, "mysql", src.split_key);
     return b;
   }
 

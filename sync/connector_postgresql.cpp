@@ -365,22 +365,10 @@ class PgConnection : public Connection {
     std::string from = src.query.empty() ? quote_table(Dialect::postgresql, src.table) : "(" + src.query + ") syncpath_q";
     PGresult* r = db_->query("SELECT MIN(" + k + ")::text, MAX(" + k + ")::text FROM " + from + where_clause(Dialect::postgresql, src, KeyRange{}));
     KeyBounds b;
-    if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
-      std::string lo = PQgetvalue(r, 0, 0), hi = PQgetvalue(r, 0, 1);
-      b.empty = false;
-      auto li = parse_int64(lo), hi_i = parse_int64(hi);
-      if (li && hi_i && hint != "date") {
-        b.lo = *li, b.hi = *hi_i;
-      } else {
-        auto ld = days_from_date(lo), hd = days_from_date(hi);
-        if (!ld || !hd) {
-          PQclear(r);
-          throw ConnectorError("postgresql: split_key '" + src.split_key + "' is neither an integer nor a date");
-        }
-        b.is_date = true, b.lo = *ld, b.hi = *hd;
-      }
-    }
+    std::optional<std::pair<std::string, std::string>> text;
+    if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) text.emplace(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
     PQclear(r);
+    if (text) b = key_bounds_from_text(text->first, text->second, hint, "postgresql", src.split_key);
     return b;
   }
 
