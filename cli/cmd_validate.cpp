@@ -4,6 +4,7 @@
 // stream. Exit 0 when valid (warnings allowed), 2 on any error.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "app.hpp"
 #include "loader.hpp"
@@ -21,15 +22,11 @@ void run_validate(Context& ctx, const CommonOptions& opts, const std::string& pa
   Report report(ctx, opts);
   const bool valid = r.ok();
   if (opts.format == "json") {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& d : r.diagnostics.items())
-      list.push_back({{"file", d.pos.file},
-                      {"line", d.pos.line},
-                      {"column", d.pos.column},
-                      {"severity", to_string(d.severity)},
-                      {"code", d.code},
-                      {"message", d.message}});
-    nlohmann::json doc{{"diagnostics", list}, {"valid", valid}};
+    // The diagnostics' shape is render_json's; validate adds its verdict and counts beside it.
+    std::ostringstream diagnostics;
+    render_json(diagnostics, r.diagnostics);
+    nlohmann::json doc = nlohmann::json::parse(diagnostics.str());
+    doc["valid"] = valid;
     if (r.topology) {
       const auto& t = *r.topology;
       doc["summary"] = {{"networks", t.networks.size()},
