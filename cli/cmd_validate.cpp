@@ -36,7 +36,7 @@ void run_validate(Context& ctx, const CommonOptions& opts, const std::string& pa
                         {"errors", r.diagnostics.error_count()},
                         {"warnings", r.diagnostics.warning_count()}};
     }
-    report.stream() << doc.dump(2) << '\n';
+    report.stream() << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   } else {
     const bool color = ctx.err_is_tty && !opts.no_color;
     for (const auto& d : r.diagnostics.items())

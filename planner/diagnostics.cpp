@@ -82,7 +82,8 @@ void render_json(std::ostream& out, const Diagnostics& diags) {
                     {"code", d.code},
                     {"message", d.message}});
   }
-  out << nlohmann::json{{"diagnostics", list}}.dump(2) << '\n';
+  // Messages quote the input, which need not be UTF-8: replace bad bytes rather than throw.
+  out << nlohmann::json{{"diagnostics", list}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
