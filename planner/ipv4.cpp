@@ -30,9 +30,28 @@ std::optional<Ipv4> Ipv4::parse(std::string_view text) {
   return Ipv4(value);
 }
 
+namespace {
+void append_octet(std::string& out, unsigned v) {
+  if (v >= 100) out.push_back(static_cast<char>('0' + v / 100));
+  if (v >= 10) out.push_back(static_cast<char>('0' + v / 10 % 10));
+  out.push_back(static_cast<char>('0' + v % 10));
+}
+}  // namespace
+
+void Ipv4::append_to(std::string& out) const {
+  append_octet(out, value_ >> 24);
+  out.push_back('.');
+  append_octet(out, (value_ >> 16) & 0xff);
+  out.push_back('.');
+  append_octet(out, (value_ >> 8) & 0xff);
+  out.push_back('.');
+  append_octet(out, value_ & 0xff);
+}
+
 std::string Ipv4::str() const {
-  return std::to_string(value_ >> 24) + '.' + std::to_string((value_ >> 16) & 0xff) + '.' +
-         std::to_string((value_ >> 8) & 0xff) + '.' + std::to_string(value_ & 0xff);
+  std::string out;
+  append_to(out);
+  return out;
 }
 
 Cidr::Cidr(Ipv4 address, int prefix) : prefix_(prefix) {
@@ -60,7 +79,17 @@ std::optional<Cidr> Cidr::parse(std::string_view text, bool strict) {
   return block;
 }
 
-std::string Cidr::str() const { return network_.str() + '/' + std::to_string(prefix_); }
+void Cidr::append_to(std::string& out) const {
+  network_.append_to(out);
+  out.push_back('/');
+  append_octet(out, static_cast<unsigned>(prefix_));
+}
+
+std::string Cidr::str() const {
+  std::string out;
+  append_to(out);
+  return out;
+}
 
 bool Cidr::contains(Ipv4 address) const {
   return (address.value() & mask()) == network_.value();

@@ -19,6 +19,7 @@ class Ipv4 {
 
   constexpr std::uint32_t value() const { return value_; }
   std::string str() const;
+  void append_to(std::string& out) const;  // str() without a temporary (the planner's hot path)
 
   friend constexpr auto operator<=>(Ipv4, Ipv4) = default;
 
@@ -42,6 +43,7 @@ class Cidr {
   std::uint32_t mask() const;
   Ipv4 last() const;
   std::string str() const;
+  void append_to(std::string& out) const;
 
   bool contains(Ipv4 address) const;
   bool contains(const Cidr& other) const;  // other lies wholly inside this block

@@ -1,5 +1,6 @@
 #include "render.hpp"
 
+#include <array>
 #include <map>
 #include <ostream>
 #include <unordered_map>
@@ -7,12 +8,22 @@
 
 namespace syncpath {
 
+namespace {
+// Bytes JSON strings must escape: control characters, '"' and '\\'.
+constexpr std::array<bool, 256> kEscape = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
+}  // namespace
+
 void json_string(std::string& out, std::string_view s) {
   out.push_back('"');
   std::size_t start = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c != '"' && c != '\\' && c >= 0x20) continue;
+    if (!kEscape[c]) continue;
     out.append(s.data() + start, i - start);
     start = i + 1;
     switch (c) {
@@ -91,8 +102,16 @@ void json_step(std::string& out, const PlanStep& st) {
   json_field(out, "link", st.link);
   json_field(out, "link_kind", st.link_kind);
   json_field(out, "peer", st.peer);
-  if (st.destination) json_field(out, "destination", st.destination->str());
-  if (st.cidr) json_field(out, "cidr", st.cidr->str());
+  auto cidr_field = [&](const char* key, const std::optional<Cidr>& c) {
+    if (!c) return;
+    out += ",\"";
+    out += key;
+    out += "\":\"";
+    c->append_to(out);  // digits, dots and a slash: nothing to escape
+    out.push_back('"');
+  };
+  cidr_field("destination", st.destination);
+  cidr_field("cidr", st.cidr);
   json_field(out, "protocol", st.protocol);
   if (st.port) {
     out += ",\"port\":";

@@ -17,6 +17,15 @@ TEST_CASE("an IPv4 address parses only as four decimal octets") {
     }
   }
   CHECK(Ipv4::parse("198.51.100.7")->str() == "198.51.100.7");
+  // Every octet width and the extremes print back as written (str() formats by hand).
+  for (const char* text : {"0.0.0.0", "255.255.255.255", "10.0.9.99", "100.10.1.0", "192.0.2.250"}) {
+    CAPTURE(text);
+    CHECK(Ipv4::parse(text)->str() == text);
+  }
+  for (const char* text : {"0.0.0.0/0", "10.0.0.0/8", "203.0.113.7/32", "100.64.0.0/10"}) {
+    CAPTURE(text);
+    CHECK(Cidr::parse(text)->str() == text);
+  }
 }
 
 TEST_CASE("a CIDR block parses strictly and prints canonically") {
