@@ -3,9 +3,11 @@
 // with every fixable step applied.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "app.hpp"
 #include "fix.hpp"
@@ -66,6 +68,7 @@ struct PlanOptions {
   std::vector<std::string> groups, sources;
   std::string rules_dir;
   std::string fix_file;
+  unsigned threads = 0;  // 0: one per core
 };
 
 void run_plan(Context& ctx, const PlanOptions& o) {
@@ -93,10 +96,20 @@ void run_plan(Context& ctx, const PlanOptions& o) {
   auto renderer = make_plan_renderer(o.common.format, report.stream(), *topology, ro);
   PairStatus worst = PairStatus::ready;
   renderer->begin();
-  plan_pairs(*topology, *rules, filter, [&](const PairPlan& p) {
-    if (p.status > worst) worst = p.status;
-    renderer->pair(p);
-  });
+  if (renderer->per_pair()) {  // text and json: planned on every core, written in order
+    unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    plan_pairs_parallel(
+        *topology, *rules, filter, threads, [&](std::string& out, const PairPlan& p) { renderer->render(out, p); },
+        [&](const std::string& run, const StatusCounts& counts) {
+          worst = std::max(worst, counts.worst());
+          renderer->write(run, counts);
+        });
+  } else {
+    plan_pairs(*topology, *rules, filter, [&](const PairPlan& p) {
+      if (p.status > worst) worst = p.status;
+      renderer->pair(p);
+    });
+  }
   renderer->end();
   if (!report.commit()) {
     ctx.exit_code = kBadInput;
@@ -148,6 +161,8 @@ void add_plan_command(CLI::App& app, Context& ctx) {
   sub->add_option("--source", opts->sources, "Only this data source (repeatable)");
   sub->add_option("--rules", opts->rules_dir, "Load the rules from this folder of *.yaml files instead of the built-in ones");
   sub->add_option("--fix", opts->fix_file, "Write a topology with every fixable to-do step applied to FILE");
+  sub->add_option("--threads", opts->threads, "Plan on N threads (text and json; default: one per core)")
+      ->check(CLI::Range(1u, 256u));
   add_common_options(*sub, opts->common, {"text", "markdown", "json", "dot"});
   sub->callback([&ctx, opts] { run_plan(ctx, *opts); });
 }

@@ -31,21 +31,27 @@ std::optional<Ipv4> Ipv4::parse(std::string_view text) {
 }
 
 namespace {
-void append_octet(std::string& out, unsigned v) {
-  if (v >= 100) out.push_back(static_cast<char>('0' + v / 100));
-  if (v >= 10) out.push_back(static_cast<char>('0' + v / 10 % 10));
-  out.push_back(static_cast<char>('0' + v % 10));
+// Writes v (0..255) at p; returns the end.
+char* put_octet(char* p, unsigned v) {
+  if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+  if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+  *p++ = static_cast<char>('0' + v % 10);
+  return p;
+}
+char* put_address(char* p, std::uint32_t v) {
+  p = put_octet(p, v >> 24);
+  *p++ = '.';
+  p = put_octet(p, (v >> 16) & 0xff);
+  *p++ = '.';
+  p = put_octet(p, (v >> 8) & 0xff);
+  *p++ = '.';
+  return put_octet(p, v & 0xff);
 }
 }  // namespace
 
 void Ipv4::append_to(std::string& out) const {
-  append_octet(out, value_ >> 24);
-  out.push_back('.');
-  append_octet(out, (value_ >> 16) & 0xff);
-  out.push_back('.');
-  append_octet(out, (value_ >> 8) & 0xff);
-  out.push_back('.');
-  append_octet(out, value_ & 0xff);
+  char buf[16];
+  out.append(buf, static_cast<std::size_t>(put_address(buf, value_) - buf));
 }
 
 std::string Ipv4::str() const {
@@ -80,9 +86,11 @@ std::optional<Cidr> Cidr::parse(std::string_view text, bool strict) {
 }
 
 void Cidr::append_to(std::string& out) const {
-  network_.append_to(out);
-  out.push_back('/');
-  append_octet(out, static_cast<unsigned>(prefix_));
+  char buf[20];
+  char* p = put_address(buf, network_.value());
+  *p++ = '/';
+  p = put_octet(p, static_cast<unsigned>(prefix_));
+  out.append(buf, static_cast<std::size_t>(p - buf));
 }
 
 std::string Cidr::str() const {

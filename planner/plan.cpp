@@ -1,6 +1,10 @@
 #include "plan.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -40,6 +44,29 @@ const R* best_route(const std::vector<R>& routes, const Cidr& block) {
   return best;
 }
 
+// The step actions the engine checks (known_steps()), as read from a rule once.
+enum class Action {
+  attach_vpc, create_link, add_network_route, add_rg_route, add_whitelist, add_security_group_rule,
+  add_nat_gateway, migrate_to_vpc, other
+};
+
+Action action_of(std::string_view a) {
+  if (a == "attach_vpc") return Action::attach_vpc;
+  if (a == "create_link") return Action::create_link;
+  if (a == "add_network_route") return Action::add_network_route;
+  if (a == "add_rg_route") return Action::add_rg_route;
+  if (a == "add_whitelist") return Action::add_whitelist;
+  if (a == "add_security_group_rule") return Action::add_security_group_rule;
+  if (a == "add_nat_gateway") return Action::add_nat_gateway;
+  if (a == "migrate_to_vpc") return Action::migrate_to_vpc;
+  return Action::other;
+}
+
+struct RuleInfo {
+  std::vector<Action> actions;
+  bool wants_path = false;  // the solution connects networks (it owes create_link)
+};
+
 // Where the group stands for one judgement: the network it starts from and its egress.
 struct Origin {
   const Network* network = nullptr;
@@ -55,15 +82,36 @@ class Planner {
     // Each source's network, looked up once (millions of pairs would otherwise hash ids).
     source_networks_.reserve(t.data_sources.size());
     for (const auto& s : t.data_sources) source_networks_.push_back(t.find_network(s.network));
+    // Each rule's step actions as an enum, read once (not compared as strings per pair).
+    for (const auto& r : rules_.solutions) {
+      RuleInfo& info = rule_info_.emplace_back();
+      for (const auto& a : r.steps) info.actions.push_back(action_of(a));
+      info.wants_path = has(r.steps, "create_link");
+    }
   }
 
   void plan_group(const ResourceGroup& g, const std::vector<const DataSource*>& sources,
                   const std::function<void(const PairPlan&)>& sink) {
+    begin_group(g);
+    for (const DataSource* s : sources) sink(plan(*s));
+  }
+
+  // Plans one pair of the current group; the result is valid until the next call.
+  const PairPlan& plan(const DataSource& s) {
+    plan_one(s, scratch_);
+    return scratch_;
+  }
+
+  // Prepares the per-group state every pair of `g` shares (searches, edition, region).
+  void begin_group(const ResourceGroup& g) {
+    if (group_ == &g) return;
     group_ = &g;
     kind_ = to_string(g.kind);
     // Groups are associated with VPCs of the workspace's region (the loader warns otherwise), and
     // create_vpc creates one there.
     region_ = t_.workspace.region;
+    region_vpcs_ = region_vpcs();
+    rule_cache_.clear();
     requirement_ = nullptr;
     for (const auto& r : rules_.requirements)
       if (has(r.groups, kind_) && t_.workspace.edition < r.edition) requirement_ = &r;
@@ -82,12 +130,8 @@ class Planner {
       std::vector<std::size_t> start;
       for (const auto& a : g.attachments)
         if (auto i = net_index(a.network)) start.push_back(*i);
-      if (start.empty()) start = region_vpcs();
+      if (start.empty()) start = region_vpcs_;
       searches_.push_back(graph_.search_from(start));
-    }
-    for (const DataSource* s : sources) {
-      plan_one(*s, scratch_);
-      sink(scratch_);
     }
   }
 
@@ -162,7 +206,7 @@ class Planner {
     return out;
   }
 
-  std::string relation_of(const DataSource& s, const Host* host) const {
+  std::string_view relation_of(const DataSource& s, const Host* host) const {
     if (is_file_based(s.type) || s.network.empty()) return "local";
     if (s.network == kInternet) return "internet";
     const Network* n = source_network(s);
@@ -276,7 +320,7 @@ class Planner {
       take(g.attachments.front());
       return o;
     }
-    auto candidates = region_vpcs();
+    const auto& candidates = region_vpcs_;
     if (relation == "internet") {
       for (auto i : candidates)
         if (t_.networks[i].internet_nat) {
@@ -340,8 +384,11 @@ class Planner {
     j.steps.clear();
     j.path.clear();
     bool via_public = force.has_value();
-    j.relation = force ? *force : relation_of(s, host);
-    const SolutionRule* rule = rules_.find(kind_, j.relation);
+    if (force)
+      j.relation = *force;
+    else
+      j.relation = relation_of(s, host);
+    const SolutionRule* rule = rule_for(j.relation);
     if (!force) last_rule_ = rule;
     if (!rule) {  // the rule loader guarantees a full matrix; stay safe with custom rule sets
       j.solution = "unsupported";
@@ -349,7 +396,8 @@ class Planner {
       return;
     }
     j.solution = rule->solution;
-    const bool wants_path = has(rule->steps, "create_link");
+    const RuleInfo& info = rule_info_[static_cast<std::size_t>(rule - rules_.solutions.data())];
+    const bool wants_path = info.wants_path;
     std::optional<NetworkPath> path;
     Origin o = choose_origin(s, host, host_i, wants_path, j.relation, path);
     const Network* src_net = source_network(s);
@@ -398,27 +446,24 @@ class Planner {
       j.path.push_back(s.name);
     }
 
-    for (const auto& action : rule->steps) {
-      if (action == "attach_vpc") {
-        check_attach(j, o);
-      } else if (action == "create_link") {
-        check_link(j, o, src_net, path);
-      } else if (action == "add_network_route") {
-        check_routes(j, o, src_net, path, target, egress, host);
-      } else if (action == "add_rg_route") {
-        check_rg_route(j, s, o, src_net, target);
-      } else if (action == "add_whitelist") {
-        check_whitelist(j, s, rule->egress, egress);
-      } else if (action == "add_security_group_rule") {
-        check_security_group(j, s, rule->egress, egress, port);
-      } else if (action == "add_nat_gateway") {
-        check_nat(j, o);
-      } else if (action == "migrate_to_vpc") {
-        auto& st = add_step(j, action, false,
-                            "move " + s.name + " from the classic network into a VPC; serverless and exclusive "
-                            "resource groups cannot reach the classic network");
-        st.fixable = false;
-        st.data_source = s.name;
+    for (Action action : info.actions) {
+      switch (action) {
+        case Action::attach_vpc: check_attach(j, o); break;
+        case Action::create_link: check_link(j, o, src_net, path); break;
+        case Action::add_network_route: check_routes(j, o, src_net, path, target, egress, host); break;
+        case Action::add_rg_route: check_rg_route(j, s, o, src_net, target); break;
+        case Action::add_whitelist: check_whitelist(j, s, rule->egress, egress); break;
+        case Action::add_security_group_rule: check_security_group(j, s, rule->egress, egress, port); break;
+        case Action::add_nat_gateway: check_nat(j, o); break;
+        case Action::migrate_to_vpc: {
+          auto& st = add_step(j, "migrate_to_vpc", false,
+                              "move " + s.name + " from the classic network into a VPC; serverless and exclusive "
+                              "resource groups cannot reach the classic network");
+          st.fixable = false;
+          st.data_source = s.name;
+          break;
+        }
+        case Action::other: break;  // the rule loader admits only known steps
       }
     }
     if (blocked) {
@@ -710,35 +755,166 @@ class Planner {
   bool requirement_met_ = true;
   const SolutionRule* last_rule_ = nullptr;
   std::vector<TopologyGraph::Search> searches_;
+  std::vector<std::size_t> region_vpcs_;  // this group's region_vpcs(), made once per group
+  std::vector<RuleInfo> rule_info_;       // parallel to rules_.solutions
+  std::vector<std::pair<std::string, const SolutionRule*>> rule_cache_;  // relation -> rule, per group
+
+  // rules_.find for this group's kind, remembered per relation (a handful per group).
+  const SolutionRule* rule_for(const std::string& relation) {
+    for (const auto& [rel, rule] : rule_cache_)
+      if (rel == relation) return rule;
+    const SolutionRule* rule = rules_.find(kind_, relation);
+    rule_cache_.emplace_back(relation, rule);
+    return rule;
+  }
   PairPlan scratch_;  // reused: a pair's strings and vectors keep their capacity
 };
 
 }  // namespace
 
-void plan_pairs(const Topology& topology, const Rules& rules, const PlanFilter& filter,
-                const std::function<void(const PairPlan&)>& sink, std::vector<std::string>* unknown) {
+namespace {
+
+struct Selection {
   std::vector<const ResourceGroup*> groups;
   std::vector<const DataSource*> sources;
+};
+
+// The groups and sources the filter selects, in file order; names that do not exist go to
+// `unknown` (if given).
+Selection select(const Topology& topology, const PlanFilter& filter, std::vector<std::string>* unknown) {
+  Selection sel;
   if (filter.groups.empty()) {
-    for (const auto& g : topology.resource_groups) groups.push_back(&g);
+    for (const auto& g : topology.resource_groups) sel.groups.push_back(&g);
   } else {
     std::unordered_set<std::string> want(filter.groups.begin(), filter.groups.end());
     for (const auto& g : topology.resource_groups)
-      if (want.count(g.id)) groups.push_back(&g);
+      if (want.count(g.id)) sel.groups.push_back(&g);
     for (const auto& id : filter.groups)
       if (!topology.find_group(id) && unknown) unknown->push_back("resource group `" + id + "`");
   }
   if (filter.sources.empty()) {
-    for (const auto& s : topology.data_sources) sources.push_back(&s);
+    for (const auto& s : topology.data_sources) sel.sources.push_back(&s);
   } else {
     std::unordered_set<std::string> want(filter.sources.begin(), filter.sources.end());
     for (const auto& s : topology.data_sources)
-      if (want.count(s.name)) sources.push_back(&s);
+      if (want.count(s.name)) sel.sources.push_back(&s);
     for (const auto& n : filter.sources)
       if (!topology.find_source(n) && unknown) unknown->push_back("data source `" + n + "`");
   }
+  return sel;
+}
+
+}  // namespace
+
+void plan_pairs(const Topology& topology, const Rules& rules, const PlanFilter& filter,
+                const std::function<void(const PairPlan&)>& sink, std::vector<std::string>* unknown) {
+  Selection sel = select(topology, filter, unknown);
   Planner planner(topology, rules);
-  for (const ResourceGroup* g : groups) planner.plan_group(*g, sources, sink);
+  for (const ResourceGroup* g : sel.groups) planner.plan_group(*g, sel.sources, sink);
+}
+
+void plan_pairs_parallel(const Topology& topology, const Rules& rules, const PlanFilter& filter, unsigned threads,
+                         const PairRender& render, const RunSink& sink, std::size_t run_pairs) {
+  // 512 pairs a run (the default) is large enough that handing a run over costs nothing next to
+  // planning it, and small enough that the runs in flight stay a few megabytes.
+  const std::size_t kRunPairs = std::max<std::size_t>(run_pairs, 1);
+  Selection sel = select(topology, filter, nullptr);
+  const std::size_t runs_per_group = (sel.sources.size() + kRunPairs - 1) / kRunPairs;
+  const std::size_t runs = sel.groups.size() * runs_per_group;
+  struct Run {
+    std::string text;
+    StatusCounts counts;
+    bool done = false;
+    std::exception_ptr error;
+  };
+  // Plans run `u` into `r` with `planner` (the worker's own).
+  auto make_run = [&](Planner& planner, std::size_t u, Run& r) {
+    planner.begin_group(*sel.groups[u / runs_per_group]);
+    std::size_t first = (u % runs_per_group) * kRunPairs;
+    std::size_t last = std::min(first + kRunPairs, sel.sources.size());
+    for (std::size_t i = first; i < last; ++i) {
+      const PairPlan& p = planner.plan(*sel.sources[i]);
+      r.counts.add(p.status);
+      render(r.text, p);
+    }
+  };
+  if (threads <= 1 || runs <= 1) {
+    Planner planner(topology, rules);
+    Run r;
+    for (std::size_t u = 0; u < runs; ++u) {
+      r.text.clear();
+      r.counts = {};
+      make_run(planner, u, r);
+      sink(r.text, r.counts);
+    }
+    return;
+  }
+
+  // A ring of `window` runs: run u lives in slot u % window, claimed by a worker only once run
+  // u - window has been handed to the sink.
+  const std::size_t window = std::size_t{threads} * 4;
+  std::vector<Run> ring(window);
+  std::mutex m;
+  std::condition_variable changed;
+  std::size_t next = 0, handed = 0;
+  bool stop = false;
+  auto work = [&] {
+    std::optional<Planner> planner;
+    for (;;) {
+      std::size_t u;
+      {
+        std::unique_lock lock(m);
+        changed.wait(lock, [&] { return stop || next >= runs || next < handed + window; });
+        if (stop || next >= runs) return;
+        u = next++;
+      }
+      Run& r = ring[u % window];  // this worker's alone until it is marked done
+      try {
+        if (!planner) planner.emplace(topology, rules);
+        make_run(*planner, u, r);
+      } catch (...) {
+        r.error = std::current_exception();
+      }
+      {
+        std::lock_guard lock(m);
+        r.done = true;
+      }
+      changed.notify_all();
+    }
+  };
+  std::vector<std::thread> workers;
+  auto finish = [&] {
+    {
+      std::lock_guard lock(m);
+      stop = true;
+    }
+    changed.notify_all();
+    for (auto& w : workers) w.join();
+  };
+  try {
+    for (unsigned t = 0; t < threads; ++t) workers.emplace_back(work);
+    for (std::size_t u = 0; u < runs; ++u) {
+      Run& r = ring[u % window];
+      {
+        std::unique_lock lock(m);
+        changed.wait(lock, [&] { return r.done; });
+      }
+      if (r.error) std::rethrow_exception(r.error);
+      sink(r.text, r.counts);
+      r.text.clear();  // keeps its capacity for run u + window
+      r.counts = {};
+      {
+        std::lock_guard lock(m);
+        r.done = false;
+        handed = u + 1;
+      }
+      changed.notify_all();
+    }
+  } catch (...) {
+    finish();
+    throw;
+  }
+  finish();
 }
 
 std::vector<PairPlan> plan_all(const Topology& topology, const Rules& rules, const PlanFilter& filter) {

@@ -76,6 +76,35 @@ struct PlanFilter {  // empty lists select everything
 void plan_pairs(const Topology& topology, const Rules& rules, const PlanFilter& filter,
                 const std::function<void(const PairPlan&)>& sink,
                 std::vector<std::string>* unknown = nullptr);
+// How many pairs of each status.
+struct StatusCounts {
+  std::size_t ready = 0, needs_changes = 0, unsupported = 0;
+  void add(PairStatus s) { (s == PairStatus::ready ? ready : s == PairStatus::needs_changes ? needs_changes : unsupported)++; }
+  void add(const StatusCounts& o) {
+    ready += o.ready;
+    needs_changes += o.needs_changes;
+    unsupported += o.unsupported;
+  }
+  std::size_t total() const { return ready + needs_changes + unsupported; }
+  PairStatus worst() const {
+    return unsupported ? PairStatus::unsupported : needs_changes ? PairStatus::needs_changes : PairStatus::ready;
+  }
+};
+
+// Appends one pair's output to a buffer. Called on worker threads: it must depend on the pair
+// alone (and on state fixed before planning starts).
+using PairRender = std::function<void(std::string& out, const PairPlan& p)>;
+// Receives a run of consecutive pairs' output and their statuses, on the calling thread.
+using RunSink = std::function<void(const std::string& run, const StatusCounts& counts)>;
+
+// The same pairs in the same order as plan_pairs, planned on `threads` worker threads (each with
+// its own planner) in runs of consecutive pairs of one group; each run is rendered on its worker
+// and handed to `sink` in order on the calling thread, which writes while the workers plan on.
+// At most a few runs per thread are held at once, so memory stays flat. `threads` <= 1 plans on
+// the calling thread alone. The output is byte for byte that of a serial run.
+// `run_pairs` is the number of pairs per run (tests make it small to get many runs).
+void plan_pairs_parallel(const Topology& topology, const Rules& rules, const PlanFilter& filter, unsigned threads,
+                         const PairRender& render, const RunSink& sink, std::size_t run_pairs = 512);
 // Convenience for small topologies and tests.
 std::vector<PairPlan> plan_all(const Topology& topology, const Rules& rules = default_rules(),
                                const PlanFilter& filter = {});

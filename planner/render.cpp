@@ -1,6 +1,8 @@
 #include "render.hpp"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <map>
 #include <ostream>
 #include <unordered_map>
@@ -18,10 +20,29 @@ constexpr std::array<bool, 256> kEscape = [] {
 }();
 }  // namespace
 
+// The index of the first byte of `s` that JSON must escape, or s.size(). Eight bytes at a time
+// (a byte below 0x20, '"' or '\\' sets the high bit of its lane): the plan's JSON is gigabytes
+// of ids and sentences that almost never need an escape.
+std::size_t first_escape(std::string_view s) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    const std::uint64_t quote = w ^ (kOnes * '"'), slash = w ^ (kOnes * '\\');
+    const std::uint64_t hit = ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash);
+    if (hit & kHighs) break;  // one of these 8 bytes needs an escape: find which below
+  }
+  for (; i < s.size(); ++i)
+    if (kEscape[static_cast<unsigned char>(s[i])]) return i;
+  return s.size();
+}
+
 void json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  std::size_t start = first_escape(s);
+  out += '"';
+  out.append(s.data(), start);
+  for (std::size_t i = start; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (!kEscape[c]) continue;
     out.append(s.data() + start, i - start);
@@ -40,7 +61,7 @@ void json_string(std::string& out, std::string_view s) {
     }
   }
   out.append(s.data() + start, s.size() - start);
-  out.push_back('"');
+  out += '"';
 }
 
 void json_string(std::ostream& out, std::string_view s) {
@@ -247,36 +268,67 @@ std::string join_path(const std::vector<std::string>& path) {
   return out.empty() ? "(none)" : out;
 }
 
-struct Counts {
-  std::size_t ready = 0, needs_changes = 0, unsupported = 0;
-  void add(PairStatus s) {
-    (s == PairStatus::ready ? ready : s == PairStatus::needs_changes ? needs_changes : unsupported)++;
-  }
-  std::size_t total() const { return ready + needs_changes + unsupported; }
-};
+using Counts = StatusCounts;
 
+// One pair's text, appended to `out` (the same words whether planned on one thread or many).
 class TextRenderer : public PlanRenderer {
  public:
   TextRenderer(std::ostream& out, RenderOptions o) : out_(out), o_(o) {}
   void pair(const PairPlan& p) override {
     counts_.add(p.status);
+    buf_.clear();
+    render(buf_, p);
+    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+  }
+  bool per_pair() const override { return true; }
+  void render(std::string& out, const PairPlan& p) const override {
     if (o_.quiet && p.status == PairStatus::ready) return;
-    out_ << p.resource_group << " -> " << p.data_source << ": ";
-    if (o_.color) out_ << status_color(p.status);
-    out_ << status_name(p.status);
-    if (o_.color) out_ << kReset;
-    out_ << " (" << p.relation << ", " << p.solution << ")\n";
+    out += p.resource_group;
+    out += " -> ";
+    out += p.data_source;
+    out += ": ";
+    if (o_.color) out += status_color(p.status);
+    out += status_name(p.status);
+    if (o_.color) out += kReset;
+    out += " (";
+    out += p.relation;
+    out += ", ";
+    out += p.solution;
+    out += ")\n";
     if (p.hosts.empty()) {
-      body(p, "  ");
+      body(out, p, "  ");
     } else {
       for (const auto& h : p.hosts) {
-        out_ << "  host " << h.host << ": " << status_name(h.status) << " (" << h.relation << ", " << h.solution << ")\n";
-        body(h, "    ");
+        out += "  host ";
+        out += h.host;
+        out += ": ";
+        out += status_name(h.status);
+        out += " (";
+        out += h.relation;
+        out += ", ";
+        out += h.solution;
+        out += ")\n";
+        body(out, h, "    ");
       }
     }
-    for (const auto& n : p.notes) out_ << "  note: " << n << '\n';
-    for (const auto& a : p.alternatives)
-      out_ << "  alternative: " << a.solution << " over " << a.relation << " (" << status_name(a.status) << ")\n";
+    for (const auto& n : p.notes) {
+      out += "  note: ";
+      out += n;
+      out += '\n';
+    }
+    for (const auto& a : p.alternatives) {
+      out += "  alternative: ";
+      out += a.solution;
+      out += " over ";
+      out += a.relation;
+      out += " (";
+      out += status_name(a.status);
+      out += ")\n";
+    }
+  }
+  void write(const std::string& run, const StatusCounts& counts) override {
+    counts_.add(counts);
+    out_.write(run.data(), static_cast<std::streamsize>(run.size()));
   }
   void end() override {
     out_ << counts_.total() << " pairs: " << counts_.ready << " ready, " << counts_.needs_changes << " need changes, "
@@ -284,20 +336,33 @@ class TextRenderer : public PlanRenderer {
   }
 
  private:
-  void body(const Judgement& j, const char* indent) {
-    if (!j.host.empty() && indent[2] == 0) out_ << indent << "host: " << j.host << '\n';
-    out_ << indent << "path: " << join_path(j.path) << '\n';
+  void body(std::string& out, const Judgement& j, const char* indent) const {
+    if (!j.host.empty() && indent[2] == 0) {
+      out += indent;
+      out += "host: ";
+      out += j.host;
+      out += '\n';
+    }
+    out += indent;
+    out += "path: ";
+    out += join_path(j.path);
+    out += '\n';
     for (const auto& st : j.steps) {
-      out_ << indent;
-      if (o_.color) out_ << (st.done ? "\033[32m" : "\033[33m");
-      out_ << (st.done ? "[done]" : "[todo]");
-      if (o_.color) out_ << kReset;
-      out_ << ' ' << st.action << ": " << st.detail << '\n';
+      out += indent;
+      if (o_.color) out += st.done ? "\033[32m" : "\033[33m";
+      out += st.done ? "[done]" : "[todo]";
+      if (o_.color) out += kReset;
+      out += ' ';
+      out += st.action;
+      out += ": ";
+      out += st.detail;
+      out += '\n';
     }
   }
   std::ostream& out_;
   RenderOptions o_;
   Counts counts_;
+  std::string buf_;
 };
 
 class JsonRenderer : public PlanRenderer {
@@ -307,22 +372,28 @@ class JsonRenderer : public PlanRenderer {
   void pair(const PairPlan& p) override {
     // Pairs gather in one buffer written a megabyte at a time: a write per pair cost a system
     // call each (a fifth of the run on 5 million pairs). The buffer keeps its capacity.
-    buf_ += first_ ? "\n" : ",\n";
-    first_ = false;
-    json_pair(buf_, p);
-    if (buf_.size() >= kFlushBytes) flush();
+    render(buf_, p);
+    if (buf_.size() >= kFlushBytes) write(buf_, {});
+  }
+  bool per_pair() const override { return true; }
+  // Each pair is ",\n{...}"; the first pair of the output drops its comma when written.
+  void render(std::string& out, const PairPlan& p) const override {
+    out += ",\n";
+    json_pair(out, p);
+  }
+  void write(const std::string& run, const StatusCounts&) override {
+    std::size_t skip = first_ && !run.empty() ? 1 : 0;
+    if (!run.empty()) first_ = false;
+    out_.write(run.data() + skip, static_cast<std::streamsize>(run.size() - skip));
+    if (&run == &buf_) buf_.clear();
   }
   void end() override {
-    buf_ += first_ ? "]}\n" : "\n]}\n";
-    flush();
+    write(buf_, {});
+    out_ << (first_ ? "]}\n" : "\n]}\n");
   }
 
  private:
   static constexpr std::size_t kFlushBytes = 1 << 20;
-  void flush() {
-    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
-    buf_.clear();
-  }
   std::ostream& out_;
   std::string buf_;
   bool first_ = true;

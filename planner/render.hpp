@@ -23,6 +23,18 @@ class PlanRenderer {
   virtual void begin() {}
   virtual void pair(const PairPlan& p) = 0;
   virtual void end() {}
+  // A renderer whose output for a pair depends on that pair alone (text, json) can take pairs
+  // planned on several threads (plan_pairs_parallel): `render` appends one pair's output (on
+  // any thread), `write` takes the rendered runs in order, in place of `pair`.
+  virtual bool per_pair() const { return false; }
+  virtual void render(std::string& out, const PairPlan& p) const {
+    (void)out;
+    (void)p;
+  }
+  virtual void write(const std::string& run, const StatusCounts& counts) {
+    (void)run;
+    (void)counts;
+  }
 };
 
 // format: text | markdown | json | dot; nullptr for another word.
