@@ -140,7 +140,9 @@ class Planner {
     p.resource_group = g.id;
     p.data_source = s.name;
     p.notes.clear();
+    for (auto& a : p.alternatives) recycle(a.steps);
     p.alternatives.clear();
+    for (auto& h : p.hosts) recycle(h.steps);
     p.hosts.clear();
     if (g.kind == GroupKind::custom && !g.hosts.empty()) {
       if (g.hosts.size() == 1) {
@@ -252,12 +254,47 @@ class Planner {
     return "vpn_gateway";
   }
 
-  PlanStep& add_step(Judgement& j, std::string_view action, bool done, std::string detail) {
-    PlanStep& st = j.steps.emplace_back();
-    st.action = action;
+  // A new step of `j` whose detail is `parts` (strings, CIDRs, numbers) put end to end. The
+  // step overwrites one the same Judgement held for an earlier pair, or comes from spare_: its
+  // strings keep their capacity, so millions of pairs do not allocate every detail anew.
+  template <typename... Parts>
+  PlanStep& add_step(Judgement& j, std::string_view action, bool done, const Parts&... parts) {
+    if (used_ == j.steps.size()) {
+      if (spare_.empty()) {
+        j.steps.emplace_back();
+      } else {
+        j.steps.push_back(std::move(spare_.back()));
+        spare_.pop_back();
+      }
+    }
+    PlanStep& st = j.steps[used_++];
+    st.action.assign(action);
     st.done = done;
-    st.detail = std::move(detail);
+    st.detail.clear();
+    (put(st.detail, parts), ...);
+    st.network.clear();
+    st.vswitch.clear();
+    st.link.clear();
+    st.link_kind.clear();
+    st.peer.clear();
+    st.destination.reset();
+    st.cidr.reset();
+    st.protocol.clear();
+    st.port = 0;
+    st.data_source.clear();
+    st.resource_group.clear();
+    st.fixable = true;
     return st;
+  }
+  static void put(std::string& out, std::string_view v) { out += v; }
+  static void put(std::string& out, const Cidr& c) { c.append_to(out); }
+  static void put(std::string& out, int v) { out += std::to_string(v); }
+  static void put(std::string& out, char c) = delete;  // would print as a number: pass a string
+
+  // Hands the steps' strings back to spare_ (with their capacity) and empties the list.
+  void recycle(std::vector<PlanStep>& steps) {
+    for (auto& st : steps) spare_.push_back(std::move(st));
+    steps.clear();
   }
 
   // Chooses where the group starts for this source. `wants_path`: the solution connects
@@ -379,9 +416,17 @@ class Planner {
   // evaluates another relation (the Internet alternative).
   void judge(const DataSource& s, const Host* host, std::size_t host_i, std::optional<std::string> force,
              Judgement& j) {
+    used_ = 0;
+    judge_steps(s, host, host_i, std::move(force), j);
+    // The steps past those made now (left from an earlier pair) go to spare_ with their capacity.
+    for (std::size_t i = used_; i < j.steps.size(); ++i) spare_.push_back(std::move(j.steps[i]));
+    j.steps.erase(j.steps.begin() + static_cast<std::ptrdiff_t>(used_), j.steps.end());
+  }
+
+  void judge_steps(const DataSource& s, const Host* host, std::size_t host_i, std::optional<std::string> force,
+                   Judgement& j) {
     const ResourceGroup& g = *group_;
     j.host = host ? host->name : std::string();
-    j.steps.clear();
     j.path.clear();
     bool via_public = force.has_value();
     if (force)
@@ -457,7 +502,7 @@ class Planner {
         case Action::add_nat_gateway: check_nat(j, o); break;
         case Action::migrate_to_vpc: {
           auto& st = add_step(j, "migrate_to_vpc", false,
-                              "move " + s.name + " from the classic network into a VPC; serverless and exclusive "
+                              "move ", s.name, " from the classic network into a VPC; serverless and exclusive "
                               "resource groups cannot reach the classic network");
           st.fixable = false;
           st.data_source = s.name;
@@ -469,7 +514,8 @@ class Planner {
     if (blocked) {
       j.status = PairStatus::unsupported;
     } else {
-      bool all = std::all_of(j.steps.begin(), j.steps.end(), [](const PlanStep& st) { return st.done; });
+      bool all = std::all_of(j.steps.begin(), j.steps.begin() + static_cast<std::ptrdiff_t>(used_),
+                             [](const PlanStep& st) { return st.done; });
       j.status = all ? PairStatus::ready : PairStatus::needs_changes;
     }
   }
@@ -477,8 +523,12 @@ class Planner {
   void check_attach(Judgement& j, const Origin& o) {
     const ResourceGroup& g = *group_;
     if (o.attached) {
-      auto& st = add_step(j, "attach_vpc", true,
-                          g.id + " is attached to " + o.network->id + (o.vswitch ? " (vSwitch " + o.vswitch->id + ")" : ""));
+      auto& st = add_step(j, "attach_vpc", true, g.id, " is attached to ", o.network->id);
+      if (o.vswitch) {
+        st.detail += " (vSwitch ";
+        st.detail += o.vswitch->id;
+        st.detail += ')';
+      }
       st.network = o.network->id;
       st.vswitch = o.vswitch ? o.vswitch->id : "";
       st.resource_group = g.id;
@@ -516,14 +566,12 @@ class Planner {
       if (path->links.empty()) return;  // same network: nothing to connect
       std::string via;
       for (auto l : path->links) via += (via.empty() ? "" : ", ") + t_.links[l].id;
-      add_step(j, "create_link", true, start + " and " + src_net->id + " are connected over " + via);
+      add_step(j, "create_link", true, start, " and ", src_net->id, " are connected over ", via);
       return;
     }
     if (o.network == src_net) return;
-    auto& st = add_step(j, "create_link", false,
-                        "connect " + start + " and " + src_net->id + " (" +
-                            (o.network ? link_kind_for(*o.network, *src_net) : std::string("cen")) +
-                            "); no chain of links joins them");
+    auto& st = add_step(j, "create_link", false, "connect ", start, " and ", src_net->id, " (",
+                        o.network ? link_kind_for(*o.network, *src_net) : "cen", "); no chain of links joins them");
     st.network = start;
     st.peer = src_net->id;
     st.link = o.network ? link_id_for(*o.network, *src_net) : std::string();
@@ -545,8 +593,7 @@ class Planner {
     }
     const Route* r = from ? best_route(from->routes, *block) : nullptr;
     if (r && r->via == link_id) {
-      auto& st = add_step(j, "add_network_route", true,
-                          from_id + " routes " + block->str() + " via " + link_id + " (" + r->destination.str() + ")");
+      auto& st = add_step(j, "add_network_route", true, from_id, " routes ", *block, " via ", link_id, " (", r->destination, ")");
       st.network = from_id;
       st.link = link_id;
       st.destination = r->destination;
@@ -558,9 +605,17 @@ class Planner {
     if (toward) dest = covering_cidr(*toward, *block);
     if (!dest) dest = block;
     if (r && r->destination.prefix() > dest->prefix()) dest = block;
-    std::string why = r ? " (now " + r->destination.str() + " goes via " + r->via + ")" : " (no route covers it)";
-    auto& st = add_step(j, "add_network_route", false,
-                        "add a route " + dest->str() + " via " + link_id + " to " + from_id + "'s route table " + what + why);
+    auto& st = add_step(j, "add_network_route", false, "add a route ", *dest, " via ", link_id, " to ", from_id,
+                        "'s route table ", what);
+    if (r) {
+      put(st.detail, " (now ");
+      put(st.detail, r->destination);
+      put(st.detail, " goes via ");
+      put(st.detail, r->via);
+      put(st.detail, ")");
+    } else {
+      put(st.detail, " (no route covers it)");
+    }
     st.network = from_id;
     st.link = link_id;
     st.destination = dest;
@@ -618,8 +673,7 @@ class Planner {
     }
     const GroupRoute* r = best_route(g.routes, *target);
     if (r && r->network == o.network->id) {
-      auto& st = add_step(j, "add_rg_route", true,
-                          g.id + " routes " + r->destination.str() + " into " + o.network->id);
+      auto& st = add_step(j, "add_rg_route", true, g.id, " routes ", r->destination, " into ", o.network->id);
       st.resource_group = g.id;
       st.network = o.network->id;
       st.destination = r->destination;
@@ -637,7 +691,7 @@ class Planner {
 
   void check_whitelist(Judgement& j, const DataSource& s, EgressKind kind, const std::optional<Cidr>& egress) {
     if (!s.whitelist) {
-      auto& st = add_step(j, "add_whitelist", true, s.name + " has no whitelist: every address is allowed");
+      auto& st = add_step(j, "add_whitelist", true, s.name, " has no whitelist: every address is allowed");
       st.data_source = s.name;
       return;
     }
@@ -649,13 +703,13 @@ class Planner {
     }
     for (const auto& c : *s.whitelist) {
       if (c.contains(*egress)) {
-        auto& st = add_step(j, "add_whitelist", true, s.name + "'s whitelist admits " + egress->str() + " (" + c.str() + ")");
+        auto& st = add_step(j, "add_whitelist", true, s.name, "'s whitelist admits ", *egress, " (", c, ")");
         st.data_source = s.name;
         st.cidr = egress;
         return;
       }
     }
-    auto& st = add_step(j, "add_whitelist", false, "add " + egress->str() + " to the whitelist of " + s.name);
+    auto& st = add_step(j, "add_whitelist", false, "add ", *egress, " to the whitelist of ", s.name);
     st.data_source = s.name;
     st.cidr = egress;
   }
@@ -676,9 +730,8 @@ class Planner {
       bool proto = r.protocol == "tcp" || r.protocol == "all";
       bool port_ok = r.port == port || (r.protocol == "all" && r.port == 0);
       if (proto && port_ok && r.source.contains(*egress)) {
-        auto& st = add_step(j, "add_security_group_rule", true,
-                            s.name + "'s security group admits " + egress->str() + " on " + r.protocol + " port " +
-                                std::to_string(port) + " (" + r.source.str() + ")");
+        auto& st = add_step(j, "add_security_group_rule", true, s.name, "'s security group admits ", *egress, " on ",
+                            r.protocol, " port ", port, " (", r.source, ")");
         st.data_source = s.name;
         st.cidr = egress;
         st.protocol = "tcp";
@@ -686,9 +739,8 @@ class Planner {
         return;
       }
     }
-    auto& st = add_step(j, "add_security_group_rule", false,
-                        "add an ingress rule tcp port " + std::to_string(port) + " from " + egress->str() +
-                            " to the security group of " + s.name);
+    auto& st = add_step(j, "add_security_group_rule", false, "add an ingress rule tcp port ", port, " from ", *egress,
+                        " to the security group of ", s.name);
     st.data_source = s.name;
     st.cidr = egress;
     st.protocol = "tcp";
@@ -698,9 +750,12 @@ class Planner {
   void check_nat(Judgement& j, const Origin& o) {
     if (!o.network) return;
     if (o.network->internet_nat) {
-      auto& st = add_step(j, "add_nat_gateway", true,
-                          o.network->id + " has an Internet NAT gateway" +
-                              (o.network->internet_nat->snat_eip ? " (SNAT EIP " + o.network->internet_nat->snat_eip->str() + ")" : ""));
+      auto& st = add_step(j, "add_nat_gateway", true, o.network->id, " has an Internet NAT gateway");
+      if (const auto& eip = o.network->internet_nat->snat_eip) {
+        put(st.detail, " (SNAT EIP ");
+        eip->append_to(st.detail);
+        put(st.detail, ")");
+      }
       st.network = o.network->id;
       st.vswitch = o.network->internet_nat->vswitch;
       return;
@@ -767,7 +822,9 @@ class Planner {
     rule_cache_.emplace_back(relation, rule);
     return rule;
   }
-  PairPlan scratch_;  // reused: a pair's strings and vectors keep their capacity
+  PairPlan scratch_;
+  std::vector<PlanStep> spare_;  // steps of earlier pairs, reused by add_step
+  std::size_t used_ = 0;         // steps the judgement being made has so far  // reused: a pair's strings and vectors keep their capacity
 };
 
 }  // namespace

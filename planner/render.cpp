@@ -10,6 +10,8 @@
 
 namespace syncpath {
 
+using namespace std::literals;
+
 namespace {
 // Bytes JSON strings must escape: control characters, '"' and '\\'.
 constexpr std::array<bool, 256> kEscape = [] {
@@ -48,11 +50,11 @@ void json_string(std::string& out, std::string_view s) {
     out.append(s.data() + start, i - start);
     start = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"': out += "\\\""sv; break;
+      case '\\': out += "\\\\"sv; break;
+      case '\n': out += "\\n"sv; break;
+      case '\t': out += "\\t"sv; break;
+      case '\r': out += "\\r"sv; break;
       default: {
         static const char* hex = "0123456789abcdef";
         char buf[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
@@ -72,11 +74,10 @@ void json_string(std::ostream& out, std::string_view s) {
 
 namespace {
 
-void json_field(std::string& out, const char* key, std::string_view value) {
+// `prefix` is `,"key":`, written whole.
+void json_field(std::string& out, std::string_view prefix, std::string_view value) {
   if (value.empty()) return;
-  out += ",\"";
-  out += key;
-  out += "\":";
+  out += prefix;
   json_string(out, value);
 }
 
@@ -99,48 +100,46 @@ void json_steps(std::string& out, const std::vector<PlanStep>& steps) {
 }
 
 void json_judgement_body(std::string& out, const Judgement& j) {
-  out += "\"relation\":";
+  out += "\"relation\":"sv;
   json_string(out, j.relation);
-  out += ",\"solution\":";
+  out += ",\"solution\":"sv;
   json_string(out, j.solution);
-  out += ",\"status\":\"";
+  out += ",\"status\":\""sv;
   out += status_name(j.status);
-  out += "\",\"path\":";
+  out += "\",\"path\":"sv;
   json_strings(out, j.path);
-  out += ",\"steps\":";
+  out += ",\"steps\":"sv;
   json_steps(out, j.steps);
 }
 
 }  // namespace
 
 void json_step(std::string& out, const PlanStep& st) {
-  out += "{\"action\":";
+  out += "{\"action\":"sv;
   json_string(out, st.action);
-  out += st.done ? ",\"done\":true,\"detail\":" : ",\"done\":false,\"detail\":";
+  out += st.done ? ",\"done\":true,\"detail\":"sv : ",\"done\":false,\"detail\":"sv;
   json_string(out, st.detail);
-  json_field(out, "network", st.network);
-  json_field(out, "vswitch", st.vswitch);
-  json_field(out, "link", st.link);
-  json_field(out, "link_kind", st.link_kind);
-  json_field(out, "peer", st.peer);
-  auto cidr_field = [&](const char* key, const std::optional<Cidr>& c) {
+  json_field(out, ",\"network\":"sv, st.network);
+  json_field(out, ",\"vswitch\":"sv, st.vswitch);
+  json_field(out, ",\"link\":"sv, st.link);
+  json_field(out, ",\"link_kind\":"sv, st.link_kind);
+  json_field(out, ",\"peer\":"sv, st.peer);
+  auto cidr_field = [&](std::string_view prefix, const std::optional<Cidr>& c) {
     if (!c) return;
-    out += ",\"";
-    out += key;
-    out += "\":\"";
+    out += prefix;
     c->append_to(out);  // digits, dots and a slash: nothing to escape
     out.push_back('"');
   };
-  cidr_field("destination", st.destination);
-  cidr_field("cidr", st.cidr);
-  json_field(out, "protocol", st.protocol);
+  cidr_field(",\"destination\":\""sv, st.destination);
+  cidr_field(",\"cidr\":\""sv, st.cidr);
+  json_field(out, ",\"protocol\":"sv, st.protocol);
   if (st.port) {
-    out += ",\"port\":";
+    out += ",\"port\":"sv;
     out += std::to_string(st.port);
   }
-  json_field(out, "data_source", st.data_source);
-  json_field(out, "resource_group", st.resource_group);
-  if (!st.done) out += st.fixable ? ",\"fixable\":true" : ",\"fixable\":false";
+  json_field(out, ",\"data_source\":"sv, st.data_source);
+  json_field(out, ",\"resource_group\":"sv, st.resource_group);
+  if (!st.done) out += st.fixable ? ",\"fixable\":true"sv : ",\"fixable\":false"sv;
   out.push_back('}');
 }
 
@@ -151,38 +150,38 @@ void json_step(std::ostream& out, const PlanStep& st) {
 }
 
 void json_pair(std::string& out, const PairPlan& p) {
-  out += "{\"resource_group\":";
+  out += "{\"resource_group\":"sv;
   json_string(out, p.resource_group);
-  out += ",\"data_source\":";
+  out += ",\"data_source\":"sv;
   json_string(out, p.data_source);
   if (!p.host.empty()) {
-    out += ",\"host\":";
+    out += ",\"host\":"sv;
     json_string(out, p.host);
   }
   out.push_back(',');
   json_judgement_body(out, p);
-  out += ",\"notes\":";
+  out += ",\"notes\":"sv;
   json_strings(out, p.notes);
-  out += ",\"alternatives\":[";
+  out += ",\"alternatives\":["sv;
   for (std::size_t i = 0; i < p.alternatives.size(); ++i) {
     const auto& a = p.alternatives[i];
     if (i) out.push_back(',');
-    out += "{\"solution\":";
+    out += "{\"solution\":"sv;
     json_string(out, a.solution);
-    out += ",\"relation\":";
+    out += ",\"relation\":"sv;
     json_string(out, a.relation);
-    out += ",\"status\":\"";
+    out += ",\"status\":\""sv;
     out += status_name(a.status);
-    out += "\",\"steps\":";
+    out += "\",\"steps\":"sv;
     json_steps(out, a.steps);
     out.push_back('}');
   }
   out.push_back(']');
   if (!p.hosts.empty()) {
-    out += ",\"hosts\":[";
+    out += ",\"hosts\":["sv;
     for (std::size_t i = 0; i < p.hosts.size(); ++i) {
       if (i) out.push_back(',');
-      out += "{\"host\":";
+      out += "{\"host\":"sv;
       json_string(out, p.hosts[i].host);
       out.push_back(',');
       json_judgement_body(out, p.hosts[i]);
@@ -284,46 +283,46 @@ class TextRenderer : public PlanRenderer {
   void render(std::string& out, const PairPlan& p) const override {
     if (o_.quiet && p.status == PairStatus::ready) return;
     out += p.resource_group;
-    out += " -> ";
+    out += " -> "sv;
     out += p.data_source;
-    out += ": ";
+    out += ": "sv;
     if (o_.color) out += status_color(p.status);
     out += status_name(p.status);
     if (o_.color) out += kReset;
-    out += " (";
+    out += " ("sv;
     out += p.relation;
-    out += ", ";
+    out += ", "sv;
     out += p.solution;
-    out += ")\n";
+    out += ")\n"sv;
     if (p.hosts.empty()) {
       body(out, p, "  ");
     } else {
       for (const auto& h : p.hosts) {
-        out += "  host ";
+        out += "  host "sv;
         out += h.host;
-        out += ": ";
+        out += ": "sv;
         out += status_name(h.status);
-        out += " (";
+        out += " ("sv;
         out += h.relation;
-        out += ", ";
+        out += ", "sv;
         out += h.solution;
-        out += ")\n";
+        out += ")\n"sv;
         body(out, h, "    ");
       }
     }
     for (const auto& n : p.notes) {
-      out += "  note: ";
+      out += "  note: "sv;
       out += n;
       out += '\n';
     }
     for (const auto& a : p.alternatives) {
-      out += "  alternative: ";
+      out += "  alternative: "sv;
       out += a.solution;
-      out += " over ";
+      out += " over "sv;
       out += a.relation;
-      out += " (";
+      out += " ("sv;
       out += status_name(a.status);
-      out += ")\n";
+      out += ")\n"sv;
     }
   }
   void write(const std::string& run, const StatusCounts& counts) override {
@@ -339,22 +338,22 @@ class TextRenderer : public PlanRenderer {
   void body(std::string& out, const Judgement& j, const char* indent) const {
     if (!j.host.empty() && indent[2] == 0) {
       out += indent;
-      out += "host: ";
+      out += "host: "sv;
       out += j.host;
       out += '\n';
     }
     out += indent;
-    out += "path: ";
+    out += "path: "sv;
     out += join_path(j.path);
     out += '\n';
     for (const auto& st : j.steps) {
       out += indent;
-      if (o_.color) out += st.done ? "\033[32m" : "\033[33m";
-      out += st.done ? "[done]" : "[todo]";
+      if (o_.color) out += st.done ? "\033[32m"sv : "\033[33m"sv;
+      out += st.done ? "[done]"sv : "[todo]"sv;
       if (o_.color) out += kReset;
       out += ' ';
       out += st.action;
-      out += ": ";
+      out += ": "sv;
       out += st.detail;
       out += '\n';
     }
@@ -378,7 +377,7 @@ class JsonRenderer : public PlanRenderer {
   bool per_pair() const override { return true; }
   // Each pair is ",\n{...}"; the first pair of the output drops its comma when written.
   void render(std::string& out, const PairPlan& p) const override {
-    out += ",\n";
+    out += ",\n"sv;
     json_pair(out, p);
   }
   void write(const std::string& run, const StatusCounts&) override {
@@ -471,7 +470,7 @@ std::string dot_id(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '\n') {
-      out += "\\n";  // a line break inside a label
+      out += "\\n"sv;  // a line break inside a label
       continue;
     }
     if (c == '"' || c == '\\') out += '\\';
