@@ -434,7 +434,8 @@ void render_json(std::ostream& out, const Report_& rep) {
   }
   nlohmann::ordered_json doc = {{"host", rep.host}, {"results", results}};
   if (!rep.resource_group.empty()) doc["resource_group"] = rep.resource_group;
-  out << doc.dump(2) << '\n';
+  // Details quote what servers sent, which need not be UTF-8: replace such bytes, never throw.
+  out << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
 }
 
 std::string xml_escape(const std::string& s) {

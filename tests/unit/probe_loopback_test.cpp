@@ -288,3 +288,19 @@ TEST_CASE("probe --format json has the spec's shape and exit codes") {
   ::close(listening);
   ::close(closed);
 }
+
+TEST_CASE("a server's message that is not UTF-8 still gives valid JSON (bytes replaced, not a crash)") {
+  // A MySQL error packet whose message is Latin-1 (0xe9), as an old server in that charset sends.
+  LoopbackServer latin1(syncpath::probes::wire::mysql_packet(0, "\xff\x15\x04#28000Acc\xe8s refus\xe9 pour 'u'"s));
+  std::vector<std::string> args{"syncpath", "probe", "--target", "127.0.0.1:" + std::to_string(latin1.port()),
+                                "--protocol", "mysql", "--format", "json"};
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  int rc = syncpath::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
+  CAPTURE(err.str());
+  CHECK(rc == 1);  // a finding, not an internal error (3)
+  auto doc = nlohmann::json::parse(out.str());
+  std::string detail = doc["results"][0]["checks"][2]["detail"];
+  CHECK(detail.find("Acc\xef\xbf\xbds refus\xef\xbf\xbd") != std::string::npos);  // U+FFFD for each stray byte
+}
