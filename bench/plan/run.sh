@@ -5,7 +5,9 @@
 # `syncpath validate` on the same file (load + checks alone). Prints wall time and peak memory
 # of both, the ratio of what planning adds to what loading costs (target <= 1), and the peak
 # memory of a plan over a tenth of the sources (the same groups): flat memory means the two
-# peaks are close although one run plans ten times the pairs.
+# peaks are close although one run plans ten times the pairs. Beside it, in the same run: the
+# floor of writing that much JSON to a file (dd of the same size), and the plan to /dev/null on
+# every core and on one thread (the planning without the file).
 # Usage: bench/plan/run.sh [BUILD_DIR]   (default build/, built if missing). Not run by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,15 +40,30 @@ measure "$bin" plan "$work/big.yaml" --format json --output "$work/plan.json"
 p_s=$m_s p_kb=$m_kb
 [[ -s $work/plan.json ]] || { echo "bench: plan wrote nothing:" >&2; head "$work/err.txt" >&2; exit 1; }
 pairs=$(grep -c '^{"resource_group"' "$work/plan.json" || true)
-json_mb=$(($(stat -c %s "$work/plan.json") / 1048576))
+json_bytes=$(stat -c %s "$work/plan.json")
+json_mb=$((json_bytes / 1048576))
 rm -f "$work/plan.json"
+# The floor of any plan to a file: writing that many bytes into the same folder, nothing else.
+measure dd if=/dev/zero of="$work/floor.bin" bs=1M count="$json_mb" status=none
+w_s=$m_s
+rm -f "$work/floor.bin"
+# The same plan without the file (to /dev/null): the planning alone.
+measure "$bin" plan "$work/big.yaml" --format json --output /dev/null
+n_s=$m_s n_kb=$m_kb
+measure "$bin" plan "$work/big.yaml" --format json --output /dev/null --threads 1
+n1_s=$m_s
 measure "$bin" plan "$work/tenth.yaml" --format json --output "$work/tenth.json"
 t_s=$m_s t_kb=$m_kb
 
-printf '%-46s %8s s %8s MB\n' "reference: syncpath validate (load+checks)" "$v_s" "$((v_kb / 1024))"
-printf '%-46s %8s s %8s MB   (%s pairs, %s MB of JSON)\n' "syncpath plan --format json --output FILE" "$p_s" "$((p_kb / 1024))" "$pairs" "$json_mb"
-printf '%-46s %8s s %8s MB\n' "same plan over 5,000 sources (a tenth)" "$t_s" "$((t_kb / 1024))"
-awk -v vs="$v_s" -v ps="$p_s" -v vk="$v_kb" -v pk="$p_kb" -v tk="$t_kb" 'BEGIN {
-  printf "ratio planning-added/load time: %.2f (target <= 1); plan/validate total time: %.2f\n", (ps - vs) / vs, ps / vs
-  printf "peak memory plan/validate: %.2f; plan memory above validate: %d MB for 5,000,000 pairs\n", pk / vk, (pk - vk) / 1024
+printf '%-50s %8s s %8s MB\n' "reference: syncpath validate (load+checks)" "$v_s" "$((v_kb / 1024))"
+printf '%-50s %8s s %8s MB   (%s pairs, %s MB of JSON)\n' "syncpath plan --format json --output FILE" "$p_s" "$((p_kb / 1024))" "$pairs" "$json_mb"
+printf '%-50s %8s s\n' "  floor: dd of the same $json_mb MB to a file" "$w_s"
+printf '%-50s %8s s %8s MB\n' "syncpath plan --format json --output /dev/null" "$n_s" "$((n_kb / 1024))"
+printf '%-50s %8s s\n' "  the same on one thread (--threads 1)" "$n1_s"
+printf '%-50s %8s s %8s MB\n' "plan to a file over 5,000 sources (a tenth)" "$t_s" "$((t_kb / 1024))"
+awk -v vs="$v_s" -v ps="$p_s" -v ns="$n_s" -v n1="$n1_s" -v ws="$w_s" -v vk="$v_kb" -v pk="$p_kb" -v tk="$t_kb" -v cores="$(nproc)" 'BEGIN {
+  printf "ratio planning-added/load time, to a file: %.2f (target <= 1); plan/validate total time: %.2f\n", (ps - vs) / vs, ps / vs
+  printf "  of which writing the JSON alone costs %.2f of the load time (dd floor / validate)\n", ws / vs
+  printf "ratio planning-added/load time, without the file: %.2f on %d cores, %.2f on one thread\n", (ns - vs) / vs, cores, (n1 - vs) / vs
+  printf "peak memory plan/validate: %.2f; plan memory above validate: %d MB for 5,000,000 pairs; a tenth of the pairs: %d MB\n", pk / vk, (pk - vk) / 1024, tk / 1024
 }'
