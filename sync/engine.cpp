@@ -385,8 +385,15 @@ class SliceRun {
         }
         cv_.notify_all();
         if (ctx_.stopped()) throw Stopped();
-        flush(batch);
+        if (writer_->bulk()) {
+          bool full = writer_->add(batch);
+          pending_.push_back(std::move(batch));
+          if (full) settle();
+        } else {
+          flush(batch);
+        }
       }
+      settle();
     } catch (const Stopped&) {
       stop_producer(producer);
       if (error_) std::rethrow_exception(error_);  // the reader's own reason (a dirty limit) comes first
@@ -423,7 +430,8 @@ class SliceRun {
       const std::size_t ncols = ctx_.dst_columns.size();
       std::vector<Row> batch;
       batch.reserve(batch_size);
-      Row row;
+      Row row, was(ncols);
+      std::unique_ptr<bool[]> replaced(new bool[ncols]());
       std::string problem, reason;
       std::uint64_t pending_bytes = 0, pending_rows = 0;
       for (;;) {
@@ -446,19 +454,22 @@ class SliceRun {
           dirty(row, "", problem);
           continue;
         }
-        Row out(ncols);
+        // Converted in place (no copy of values that stay as they are); a value that changed is
+        // kept aside until the row is whole, so a dirty record shows the row as read.
         bool bad = false;
         for (std::size_t i = 0; i < ncols; ++i) {
-          auto v = convert(row[i], ctx_.dst_columns[i].type, reason);
-          if (!v) {
+          if (!convert_in_place(row[i], ctx_.dst_columns[i].type, reason, was[i], replaced[i])) {
+            for (std::size_t k = 0; k < i; ++k)
+              if (replaced[k]) row[k] = std::move(was[k]);
             dirty(row, ctx_.dst_columns[i].name, reason);
             bad = true;
             break;
           }
-          out[i] = std::move(*v);
         }
         if (bad) continue;
-        batch.push_back(std::move(out));
+        row.resize(ncols);
+        batch.push_back(std::move(row));
+        row = Row();
         if (batch.size() >= batch_size) {
           if (!push(std::move(batch))) return;
           batch = {};
@@ -495,6 +506,25 @@ class SliceRun {
     }
     cv_.notify_all();
     t.join();
+  }
+
+  // Ends the writer's open bulk load: every pending row written, or, when the destination
+  // refused one of them, all undone and written again batch by batch (flush bisects).
+  void settle() {
+    if (pending_.empty()) return;
+    WriteOutcome o = writer_->settle();
+    if (o.ok) {
+      std::size_t n = 0;
+      for (const auto& b : pending_) n += b.size();
+      counts_.written += n;
+      ctx_.written.fetch_add(n, std::memory_order_relaxed);
+    } else {
+      for (const auto& b : pending_) {
+        if (ctx_.stopped()) throw Stopped();
+        flush(b);
+      }
+    }
+    pending_.clear();
   }
 
   void flush(const std::vector<Row>& rows) {
@@ -546,6 +576,7 @@ class SliceRun {
   std::mutex mu_;  // guards the queue and the flags below
   std::condition_variable cv_;
   std::deque<std::vector<Row>> queue_;
+  std::vector<std::vector<Row>> pending_;  // batches in the writer's open bulk load, for a replay
   bool produced_ = false, abort_ = false;
   std::exception_ptr error_;
 };
