@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "diagnostics.hpp"
 #include "job.hpp"
 #include "value.hpp"
 
@@ -135,6 +136,12 @@ std::unique_ptr<Connection> connect_sqlite(const JobSide& e);
 std::unique_ptr<Connection> connect_csv(const JobSide& e);
 std::unique_ptr<Connection> connect_mysql(const JobSide& e);
 std::unique_ptr<Connection> connect_postgresql(const JobSide& e);
+std::unique_ptr<Connection> connect_jsonl(const JobSide& e);
+
+// Checks a jsonl source before the run: every non-blank line one JSON object whose row (its
+// `row` object, or itself) holds only scalar values, and at least one row. Problems go to
+// `diags` at FILE:LINE:COL (the first `max_reported`); true when the file is usable.
+bool check_jsonl_file(const std::string& path, Diagnostics& diags, std::size_t max_reported = 20);
 
 // Resolves a data-source path against the endpoint's base directory.
 std::string resolve_path(const JobSide& e, const std::string& path);

@@ -62,6 +62,9 @@ SourcePos pos_or(const SourcePos& p, const SourcePos& fallback) { return p.line 
 std::optional<Mapping> check_job(const Job& job, Diagnostics& diags) {
   const JobSide& src = job.source;
   const JobSide& dst = job.destination;
+  // A jsonl source is a file someone repaired by hand: every unusable line is reported with its
+  // place before any row moves, as a job file's problems are.
+  if (src.jsonl && !check_jsonl_file(resolve_path(src, src.data_source.path), diags)) return std::nullopt;
   std::unique_ptr<Connection> sconn, dconn;
   try {
     sconn = connect(src);
