@@ -53,9 +53,13 @@ class CsvParser {
 
   // One record: fields as cells (text or NULL). False at end of file. `bad` says why a
   // record is malformed (an unclosed quote at end of file).
+  // `fields` is reused: its cells keep their buffers from record to record.
   bool next(std::vector<Cell>& fields, std::string& bad) {
-    fields.clear();
-    if (peek() == EOF) return false;
+    n_ = 0;
+    if (peek() == EOF) {
+      fields.resize(0);
+      return false;
+    }
     for (;;) {
       if (peek() == '"') {
         ++pos_;
@@ -83,7 +87,9 @@ class CsvParser {
           break;
         }
         scan_unquoted(field_);  // characters after the closing quote are kept, leniently
-        fields.push_back(Cell::text(field_));
+        Cell& cell = slot(fields);
+        cell.kind = CellKind::text;
+        cell.s.assign(field_);
       } else {
         const char* b = buf_.data() + pos_;
         const char* e = buf_.data() + len_;
@@ -110,6 +116,7 @@ class CsvParser {
       } else if (c == '\n') {
         ++pos_;
       }
+      if (fields.size() > n_) fields.resize(n_);
       return true;
     }
   }
@@ -146,15 +153,21 @@ class CsvParser {
       if (p < e) return;
     }
   }
+  // The next field's cell: one kept from an earlier record when there is one.
+  Cell& slot(std::vector<Cell>& fields) {
+    if (n_ == fields.size()) fields.emplace_back();
+    return fields[n_++];
+  }
   void push_unquoted(std::vector<Cell>& fields, const char* b, const char* e) {
     auto n = static_cast<std::size_t>(e - b);
+    Cell& cell = slot(fields);
     if (n == null_.size() && std::memcmp(b, null_.data(), n) == 0) {
-      fields.push_back(Cell::null());
+      cell.kind = CellKind::null;
+      cell.s.clear();
       return;
     }
-    fields.emplace_back();
-    fields.back().kind = CellKind::text;
-    fields.back().s.assign(b, e);
+    cell.kind = CellKind::text;
+    cell.s.assign(b, e);
   }
 
   std::FILE* f_ = nullptr;
@@ -163,6 +176,7 @@ class CsvParser {
   char delim_;
   std::string null_;
   std::string field_;
+  std::size_t n_ = 0;  // fields of the current record
   bool stop_[256] = {};
   bool first_ = true;
 };
@@ -187,7 +201,9 @@ class CsvReader : public RowReader {
                 std::to_string(width_);
     for (std::size_t i = 0; i < index_.size(); ++i) {
       auto k = static_cast<std::size_t>(index_[i]);
-      row[i] = k < fields_.size() ? std::move(fields_[k]) : Cell::null();
+      // Swapped, not moved: the field's cell gets the row's old buffer back for the next record.
+      if (k < fields_.size()) std::swap(row[i], fields_[k]);
+      else row[i] = Cell::null();
     }
     return true;
   }

@@ -3,6 +3,7 @@
 // undone whole and can be bisected. replace and upsert go through a temporary staging table.
 #include <libpq-fe.h>
 
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -105,17 +106,24 @@ void append_copy_field(std::string& out, const Cell& c) {
       return;
     }
     default: {
-      const std::string& s = c.s;
-      std::size_t start = 0;
-      for (std::size_t i = 0; i < s.size(); ++i) {
-        const char ch = s[i];
-        const char* esc = ch == '\\' ? "\\\\" : ch == '\t' ? "\\t" : ch == '\n' ? "\\n" : ch == '\r' ? "\\r" : nullptr;
-        if (!esc) continue;
-        out.append(s, start, i - start);
-        out += esc;
-        start = i + 1;
+      // The letter after the backslash for the four bytes COPY needs escaped, 0 for the rest.
+      static constexpr auto kEscape = [] {
+        std::array<char, 256> t{};
+        t['\\'] = '\\', t['\t'] = 't', t['\n'] = 'n', t['\r'] = 'r';
+        return t;
+      }();
+      const char* p = c.s.data();
+      const char* const e = p + c.s.size();
+      const char* run = p;
+      for (; p < e; ++p) {
+        const char letter = kEscape[static_cast<unsigned char>(*p)];
+        if (!letter) continue;
+        out.append(run, p);
+        out += '\\';
+        out += letter;
+        run = p + 1;
       }
-      out.append(s, start, std::string::npos);
+      out.append(run, e);
     }
   }
 }

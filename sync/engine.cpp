@@ -394,6 +394,7 @@ class SliceRun {
           if (full) settle();
         } else {
           flush(batch);
+          recycle(std::move(batch));
         }
       }
       settle();
@@ -426,19 +427,31 @@ class SliceRun {
 
  private:
   static constexpr std::size_t kQueued = 3;
+  static constexpr std::size_t kSpare = 8;  // batches kept for reuse; more are freed
 
   void produce(RowReader& reader) {
     try {
       const std::size_t batch_size = static_cast<std::size_t>(ctx_.job.destination.batch_size);
       const std::size_t ncols = ctx_.dst_columns.size();
       std::vector<Row> batch;
-      batch.reserve(batch_size);
+      std::vector<Row> free_rows;  // rows of written batches, handed back: their cells keep their buffers
+      auto next_batch = [&] {
+        batch = take_spare();
+        for (auto& r : batch) free_rows.push_back(std::move(r));
+        batch.clear();
+        batch.reserve(batch_size);
+      };
+      next_batch();
       Row row, was(ncols);
       std::unique_ptr<bool[]> replaced(new bool[ncols]());
       std::string problem, reason;
       std::uint64_t pending_bytes = 0, pending_rows = 0;
       for (;;) {
         problem.clear();
+        if (row.empty() && !free_rows.empty()) {
+          row = std::move(free_rows.back());
+          free_rows.pop_back();
+        }
         if (!reader.next(row, problem)) break;
         std::uint64_t w = 0;
         for (const auto& c : row) w += c.weight();
@@ -475,8 +488,7 @@ class SliceRun {
         row = Row();
         if (batch.size() >= batch_size) {
           if (!push(std::move(batch))) return;
-          batch = {};
-          batch.reserve(batch_size);
+          next_batch();
         }
       }
       if (pending_rows) ctx_.throttle.acquire(pending_bytes, pending_rows);
@@ -490,6 +502,20 @@ class SliceRun {
       produced_ = true;
     }
     cv_.notify_all();
+  }
+  // Written batches go back to the reader's thread to be filled again: no allocation per row
+  // or per value once the first few batches exist, and no memory freed on another thread than
+  // the one that took it (both were a fifth of the time of a CSV -> PostgreSQL run).
+  std::vector<Row> take_spare() {
+    std::lock_guard<std::mutex> g(mu_);
+    if (spare_.empty()) return {};
+    std::vector<Row> b = std::move(spare_.back());
+    spare_.pop_back();
+    return b;
+  }
+  void recycle(std::vector<Row>&& batch) {
+    std::lock_guard<std::mutex> g(mu_);
+    if (spare_.size() < kSpare) spare_.push_back(std::move(batch));
   }
   // False when the writer gave up (the producer then stops).
   bool push(std::vector<Row> batch) {
@@ -527,6 +553,7 @@ class SliceRun {
         flush(b);
       }
     }
+    for (auto& b : pending_) recycle(std::move(b));
     pending_.clear();
   }
 
@@ -580,6 +607,7 @@ class SliceRun {
   std::condition_variable cv_;
   std::deque<std::vector<Row>> queue_;
   std::vector<std::vector<Row>> pending_;  // batches in the writer's open bulk load, for a replay
+  std::vector<std::vector<Row>> spare_;    // written batches for the reader to fill again
   bool produced_ = false, abort_ = false;
   std::exception_ptr error_;
 };
