@@ -482,3 +482,40 @@ TEST_CASE("a jsonl source is checked line by line before any row moves; it is a 
   CHECK(w.err.find("w.yaml:3:") != std::string::npos);
   CHECK(w.err.find("[jsonl-destination]") != std::string::npos);
 }
+
+TEST_CASE("the CSV reader: a byte-order mark, fields across the 1 MiB buffer's edge, CRLF, LF and a last line without one") {
+  TempDir d;
+  const std::size_t kBuffer = 1 << 20;
+  // Row 1's quoted field runs over the buffer's edge with a doubled quote and a CRLF inside it
+  // right there; row 2's unquoted field starts before the edge and ends after it.
+  std::string head = "\xEF\xBB\xBFid,txt,n\r\n1,\"";
+  std::string big(kBuffer - head.size() - 1, 'a');
+  big += "\"\"b\r\nc";  // the doubled quote straddles the edge
+  std::string text = head + big + "\",7\r\n";
+  std::string edge2(kBuffer * 2 - text.size() - 5, 'z');
+  text += "2," + edge2 + "-tail,\n3,,\r\n4,\"\",";  // LF only; an empty unquoted field is NULL; no final newline
+  write_file(d / "in.csv", text);
+  JobSide e;
+  e.data_source.type = SourceType::csv;
+  e.data_source.path = d / "in.csv";
+  auto c = connect_csv(e);
+  Shape s = c->describe_table("");
+  REQUIRE(s.columns.size() == 3);
+  CHECK(s.columns[0].name == "id");  // not "\xEF\xBB\xBFid"
+  auto r = c->read(e, {"id", "txt", "n"}, KeyRange{});
+  Row row;
+  std::string problem;
+  std::vector<Row> rows;
+  while (r->next(row, problem)) rows.push_back(row);
+  CHECK(problem.empty());
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0][1].s == std::string(kBuffer - head.size() - 1, 'a') + "\"b\r\nc");
+  CHECK(rows[0][2].s == "7");
+  CHECK(rows[1][1].s == edge2 + "-tail");
+  CHECK(rows[1][2].is_null());
+  CHECK(rows[2][0].s == "3");
+  CHECK(rows[2][1].is_null());
+  CHECK(rows[3][1].kind == CellKind::text);
+  CHECK(rows[3][1].s.empty());
+  CHECK(rows[3][2].is_null());
+}
