@@ -425,6 +425,7 @@ TEST_CASE("a repaired dirty-data file re-loads with type: jsonl: every row exact
   auto explain = run_cli({"sync", d / "fix.yaml", "--explain"});
   CHECK(explain.rc == 0);
   CHECK(explain.out.find("json value") != std::string::npos);
+  CHECK(explain.out.find("(jsonl)") != std::string::npos);
   auto again = run_cli({"sync", d / "fix.yaml", "--format", "json"});
   REQUIRE(again.rc == 0);
   CHECK(again.json()["records_written"] == 6);  // the rolled-back record is not loaded twice
