@@ -123,6 +123,10 @@ printf 'unthrottled: %.1f MB/s (%.0f bytes a row)\n' "$(python3 -c "print($free_
 for rate in 1 5 20; do
   n=$(python3 -c "print(min($ROWS, int($rate * 6e6 / $row_bytes)))")
   head -n $((n + 1)) "$WORK/data.csv" >"$WORK/thr-in.csv"
+  # Not part of the run: replacing the last run's output (188 MB unthrottled) and the writeback
+  # of the earlier phases' data would land in this run's final fsync and rename.
+  rm -f "$WORK/thr.csv"
+  sync
   f=$(job "{type: csv, path: $WORK/thr-in.csv}" "" "{type: csv, path: $WORK/thr.csv}" x "{rate_limit_mb_per_s: $rate}")
   timed_sync "$f" >/dev/null
   python3 - "$WORK/last.json" "$rate" "$free_bps" <<'PY'
