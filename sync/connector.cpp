@@ -11,6 +11,7 @@ std::string resolve_path(const JobSide& e, const std::string& path) {
 }
 
 std::unique_ptr<Connection> connect(const JobSide& e) {
+  if (e.jsonl) return connect_jsonl(e);
   switch (e.data_source.type) {
     case SourceType::sqlite: return connect_sqlite(e);
     case SourceType::csv: return connect_csv(e);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "diagnostics.hpp"
 #include "job.hpp"
 #include "value.hpp"
 
@@ -70,6 +71,17 @@ class RowWriter {
   virtual void commit(const std::string& job_id, int slice) = 0;
   // Undoes everything (also called from the destructor if commit was not reached).
   virtual void rollback() = 0;
+
+  // Bulk mode, for writers whose fast path is a stream (PostgreSQL's COPY): one load stays open
+  // across many batches and rows go out as they come, so the server works while the next
+  // batch is read, instead of waiting on a round trip per batch. `add` sends rows into the open
+  // load (opening one under a savepoint if none is) and says when the load is big enough to
+  // settle; `settle` ends it and reports for every row added since the last settle at once:
+  // all written, or all undone (the caller then writes them again batch by batch with `write`,
+  // bisecting, so the dirty semantics stay exact). A writer without a bulk mode says false.
+  virtual bool bulk() const { return false; }
+  virtual bool add(const std::vector<Row>& /*rows*/) { return false; }
+  virtual WriteOutcome settle() { return {}; }
 };
 
 // Split-key bounds: integers, or dates as "YYYY-MM-DD" text.
@@ -124,6 +136,12 @@ std::unique_ptr<Connection> connect_sqlite(const JobSide& e);
 std::unique_ptr<Connection> connect_csv(const JobSide& e);
 std::unique_ptr<Connection> connect_mysql(const JobSide& e);
 std::unique_ptr<Connection> connect_postgresql(const JobSide& e);
+std::unique_ptr<Connection> connect_jsonl(const JobSide& e);
+
+// Checks a jsonl source before the run: every non-blank line one JSON object whose row (its
+// `row` object, or itself) holds only scalar values, and at least one row. Problems go to
+// `diags` at FILE:LINE:COL (the first `max_reported`); true when the file is usable.
+bool check_jsonl_file(const std::string& path, Diagnostics& diags, std::size_t max_reported = 20);
 
 // Resolves a data-source path against the endpoint's base directory.
 std::string resolve_path(const JobSide& e, const std::string& path);

@@ -34,6 +34,8 @@ std::string part_name(const std::string& target, int slice, int slices) {
 }
 
 // Streams records out of a file: a 1 MiB buffer, one record at a time, so memory stays flat.
+// Fields are found by scanning the buffer for the next special byte and copied whole, not a
+// byte at a time: the parser runs once per value and is most of a CSV source's cost.
 class CsvParser {
  public:
   CsvParser(const std::string& path, char delim, std::string null_marker)
@@ -41,6 +43,7 @@ class CsvParser {
     f_ = std::fopen(path.c_str(), "rb");
     if (!f_) throw ConnectorError("csv: cannot read " + path + ": " + std::strerror(errno));
     buf_.resize(1 << 20);
+    stop_[static_cast<unsigned char>(delim_)] = stop_[static_cast<unsigned char>('\n')] = stop_[static_cast<unsigned char>('\r')] = true;
   }
   ~CsvParser() {
     if (f_) std::fclose(f_);
@@ -50,88 +53,131 @@ class CsvParser {
 
   // One record: fields as cells (text or NULL). False at end of file. `bad` says why a
   // record is malformed (an unclosed quote at end of file).
+  // `fields` is reused: its cells keep their buffers from record to record.
   bool next(std::vector<Cell>& fields, std::string& bad) {
-    fields.clear();
-    int c = get();
-    if (c == EOF) return false;
-    if (first_ && c == 0xEF) {  // a UTF-8 byte order mark is not part of the first field
-      int c2 = get(), c3 = get();
-      if (c2 == 0xBB && c3 == 0xBF) c = get();
-      else {
-        unget(c3), unget(c2);
-      }
+    n_ = 0;
+    if (peek() == EOF) {
+      fields.resize(0);
+      return false;
     }
-    first_ = false;
-    std::string field;
     for (;;) {
-      bool quoted = false;
-      field.clear();
-      if (c == '"') {
-        quoted = true;
+      if (peek() == '"') {
+        ++pos_;
+        field_.clear();
         for (;;) {
-          c = get();
-          if (c == EOF) {
+          if (pos_ == len_ && !fill()) {
             bad = "unclosed quote at the end of the file";
             break;
           }
-          if (c == '"') {
-            c = get();
-            if (c == '"') {
-              field += '"';
-              continue;
-            }
-            break;
+          const char* b = buf_.data() + pos_;
+          const char* e = buf_.data() + len_;
+          const auto* q = static_cast<const char*>(std::memchr(b, '"', static_cast<std::size_t>(e - b)));
+          if (!q) {
+            field_.append(b, e);
+            pos_ = len_;
+            continue;
           }
-          field += static_cast<char>(c);
+          field_.append(b, q);
+          pos_ = static_cast<std::size_t>(q - buf_.data()) + 1;
+          if (peek() == '"') {  // a doubled quote stands for one
+            field_ += '"';
+            ++pos_;
+            continue;
+          }
+          break;
         }
-        // Characters after the closing quote up to the delimiter are kept, leniently.
-        while (c != EOF && c != delim_ && c != '\n' && c != '\r') {
-          field += static_cast<char>(c);
-          c = get();
-        }
+        scan_unquoted(field_);  // characters after the closing quote are kept, leniently
+        Cell& cell = slot(fields);
+        cell.kind = CellKind::text;
+        cell.s.assign(field_);
       } else {
-        while (c != EOF && c != delim_ && c != '\n' && c != '\r') {
-          field += static_cast<char>(c);
-          c = get();
+        const char* b = buf_.data() + pos_;
+        const char* e = buf_.data() + len_;
+        const char* p = b;
+        while (p < e && !stop_[static_cast<unsigned char>(*p)]) ++p;
+        if (p < e) {  // the whole field is in the buffer: no intermediate copy
+          pos_ = static_cast<std::size_t>(p - buf_.data());
+          push_unquoted(fields, b, p);
+        } else {
+          field_.assign(b, e);
+          pos_ = len_;
+          scan_unquoted(field_);
+          push_unquoted(fields, field_.data(), field_.data() + field_.size());
         }
       }
-      fields.push_back(!quoted && field == null_ ? Cell::null() : Cell::text(field));
+      int c = peek();
       if (c == delim_) {
-        c = get();
+        ++pos_;
         continue;
       }
       if (c == '\r') {
-        int n = get();
-        if (n != '\n') unget(n);
+        ++pos_;
+        if (peek() == '\n') ++pos_;
+      } else if (c == '\n') {
+        ++pos_;
       }
+      if (fields.size() > n_) fields.resize(n_);
       return true;
     }
   }
 
  private:
-  int get() {
-    if (pushed_ > 0) return push_[--pushed_];
-    if (pos_ == len_) {
-      len_ = std::fread(buf_.data(), 1, buf_.size(), f_);
-      pos_ = 0;
-      if (len_ == 0) {
-        if (std::ferror(f_)) throw ConnectorError("csv: read error");
-        return EOF;
-      }
+  bool fill() {
+    len_ = std::fread(buf_.data(), 1, buf_.size(), f_);
+    pos_ = 0;
+    if (len_ == 0) {
+      if (std::ferror(f_)) throw ConnectorError("csv: read error");
+      return false;
     }
-    return static_cast<unsigned char>(buf_[pos_++]);
+    if (first_) {  // a UTF-8 byte order mark is not part of the first field
+      first_ = false;
+      if (len_ >= 3 && std::memcmp(buf_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
+      if (pos_ == len_) return fill();
+    }
+    return true;
   }
-  void unget(int c) {
-    if (c != EOF) push_[pushed_++] = c;
+  int peek() {
+    if (pos_ == len_ && !fill()) return EOF;
+    return static_cast<unsigned char>(buf_[pos_]);
+  }
+  // Appends bytes up to the delimiter, CR, LF or the end of the file.
+  void scan_unquoted(std::string& field) {
+    for (;;) {
+      if (pos_ == len_ && !fill()) return;
+      const char* b = buf_.data() + pos_;
+      const char* e = buf_.data() + len_;
+      const char* p = b;
+      while (p < e && !stop_[static_cast<unsigned char>(*p)]) ++p;
+      field.append(b, p);
+      pos_ = static_cast<std::size_t>(p - buf_.data());
+      if (p < e) return;
+    }
+  }
+  // The next field's cell: one kept from an earlier record when there is one.
+  Cell& slot(std::vector<Cell>& fields) {
+    if (n_ == fields.size()) fields.emplace_back();
+    return fields[n_++];
+  }
+  void push_unquoted(std::vector<Cell>& fields, const char* b, const char* e) {
+    auto n = static_cast<std::size_t>(e - b);
+    Cell& cell = slot(fields);
+    if (n == null_.size() && std::memcmp(b, null_.data(), n) == 0) {
+      cell.kind = CellKind::null;
+      cell.s.clear();
+      return;
+    }
+    cell.kind = CellKind::text;
+    cell.s.assign(b, e);
   }
 
   std::FILE* f_ = nullptr;
   std::vector<char> buf_;
   std::size_t pos_ = 0, len_ = 0;
-  int push_[4] = {};
-  int pushed_ = 0;
   char delim_;
   std::string null_;
+  std::string field_;
+  std::size_t n_ = 0;  // fields of the current record
+  bool stop_[256] = {};
   bool first_ = true;
 };
 
@@ -155,7 +201,9 @@ class CsvReader : public RowReader {
                 std::to_string(width_);
     for (std::size_t i = 0; i < index_.size(); ++i) {
       auto k = static_cast<std::size_t>(index_[i]);
-      row[i] = k < fields_.size() ? std::move(fields_[k]) : Cell::null();
+      // Swapped, not moved: the field's cell gets the row's old buffer back for the next record.
+      if (k < fields_.size()) std::swap(row[i], fields_[k]);
+      else row[i] = Cell::null();
     }
     return true;
   }

@@ -103,15 +103,18 @@ class JobReader {
   Diagnostics& diags_;
 };
 
-std::optional<SourceType> supported_type(JobReader& r, const YAML::Node& n) {
+// `jsonl` (a job-file type, see JobSide::jsonl) comes back as csv with `jsonl` set.
+std::optional<SourceType> supported_type(JobReader& r, const YAML::Node& n, bool& jsonl) {
   std::string word = n.Scalar();
+  jsonl = word == "jsonl";
+  if (jsonl) return SourceType::csv;
   auto t = parse_enum<SourceType>(word);
-  static const std::vector<std::string> kSupported = {"sqlite", "csv", "mysql", "postgresql"};
+  static const std::vector<std::string> kSupported = {"sqlite", "csv", "mysql", "postgresql", "jsonl"};
   if (!t || (*t != SourceType::sqlite && *t != SourceType::csv && *t != SourceType::mysql &&
              *t != SourceType::postgresql)) {
     std::string near = nearest(word, kSupported);
     r.error(n, "unsupported-type",
-            "the sync core has no connector for type '" + word + "'; use sqlite, csv, mysql or postgresql" +
+            "the sync core has no connector for type '" + word + "'; use sqlite, csv, mysql, postgresql or jsonl (a source only)" +
                 (near.empty() ? "" : " (did you mean '" + near + "'?)"));
     return std::nullopt;
   }
@@ -119,7 +122,7 @@ std::optional<SourceType> supported_type(JobReader& r, const YAML::Node& n) {
 }
 
 // An inline data source, with the same keys as a topology data source.
-std::optional<DataSource> inline_source(JobReader& r, const YAML::Node& n) {
+std::optional<DataSource> inline_source(JobReader& r, const YAML::Node& n, bool& jsonl) {
   if (!r.is_map(n, "an inline data_source")) return std::nullopt;
   r.check_keys(n, {"name", "type", "path", "endpoint", "database", "username", "password"}, "the inline data_source");
   DataSource ds;
@@ -129,13 +132,14 @@ std::optional<DataSource> inline_source(JobReader& r, const YAML::Node& n) {
     r.error(n, "missing-key", "the inline data_source needs a 'type' (sqlite, csv, mysql or postgresql)");
     return std::nullopt;
   }
-  auto t = supported_type(r, n["type"]);
+  auto t = supported_type(r, n["type"], jsonl);
   if (!t) return std::nullopt;
   ds.type = *t;
+  const std::string type_word = jsonl ? "jsonl" : std::string(to_string(ds.type));
   bool ok = true;
   if (is_file_based(ds.type)) {
     if (!n["path"]) {
-      r.error(n, "missing-key", "a " + std::string(to_string(ds.type)) + " data source needs a 'path'");
+      r.error(n, "missing-key", "a " + type_word + " data source needs a 'path'");
       ok = false;
     } else if (auto p = r.str(n["path"], "path")) {
       ds.path = *p;
@@ -245,9 +249,13 @@ void read_endpoint(JobReader& r, const YAML::Node& n, JobSide& e, bool is_source
                                                (near.empty() ? "" : "; did you mean '" + near + "'?"));
       }
     }
-  } else if (auto d = inline_source(r, ds)) {
+  } else if (auto d = inline_source(r, ds, e.jsonl)) {
     e.data_source = *d;
+    if (e.jsonl && !is_source)
+      r.error(ds["type"], "jsonl-destination",
+              "a jsonl data source is a source only (it re-loads repaired dirty-data files); write to a database or a csv file");
   }
+  const std::string kind = e.jsonl ? "jsonl" : "csv";
   if (n["table"]) {
     e.table_pos = r.pos(n["table"]);
     if (auto s = r.str(n["table"], "table")) e.table = *s;
@@ -260,7 +268,7 @@ void read_endpoint(JobReader& r, const YAML::Node& n, JobSide& e, bool is_source
   if (e.table.empty() && e.query.empty() && !file_based)
     r.error(n, "missing-key", what + (is_source ? " needs a 'table' or a 'query'" : " needs a 'table'"));
   if (e.data_source.type == SourceType::csv && !e.query.empty())
-    r.error(n["query"], "query-on-csv", "a csv source cannot run a query; name the file with 'table' or the data source path");
+    r.error(n["query"], "query-on-csv", "a " + kind + " source cannot run a query; name the file with 'table' or the data source path");
   if (n["columns"]) {
     e.columns_pos = r.pos(n["columns"]);
     e.columns = r.str_list(n["columns"], "columns", &e.column_pos);
@@ -289,7 +297,7 @@ void read_endpoint(JobReader& r, const YAML::Node& n, JobSide& e, bool is_source
   if (n["pre_sql"]) e.pre_sql = r.str_list(n["pre_sql"], "pre_sql");
   if (n["post_sql"]) e.post_sql = r.str_list(n["post_sql"], "post_sql");
   if (n["csv"]) {
-    if (e.data_source.type != SourceType::csv) r.error(n["csv"], "csv-options", "'csv' options only apply to a csv data source");
+    if (e.data_source.type != SourceType::csv || e.jsonl) r.error(n["csv"], "csv-options", "'csv' options only apply to a csv data source");
     read_csv_options(r, n["csv"], e);
   }
   if (!is_source && e.write_mode != WriteMode::insert && e.data_source.type == SourceType::csv)
@@ -425,7 +433,8 @@ JobLoadResult load_job_text(const std::string& text, const std::string& file) {
                           "destination lists " + std::to_string(d.columns.size()) + " columns but the source lists " +
                               std::to_string(s.columns.size()) + "; columns map one-to-one by position");
   if (!s.split_key.empty() && s.data_source.type == SourceType::csv)
-    res.diagnostics.error(s.split_key_pos, "split-key-on-csv", "a csv source is read as one slice; remove split_key");
+    res.diagnostics.error(s.split_key_pos, "split-key-on-csv",
+                          std::string("a ") + (s.jsonl ? "jsonl" : "csv") + " source is read as one slice; remove split_key");
   if (job.slice_count() > 1 && s.split_key.empty() && s.data_source.type != SourceType::csv)
     res.diagnostics.warning(job.channel.concurrency_pos, "no-split-key",
                             "concurrency > 1 without a source split_key: the table is read as one slice");

@@ -28,6 +28,10 @@ struct JobSide {
   std::vector<std::string> key_columns;  // upsert/replace key; default: the table's primary key
   int batch_size = 1000;
   std::vector<std::string> pre_sql, post_sql;
+  // A JSON-lines file (`type: jsonl`, e.g. a repaired dirty-data file), source only. The sync
+  // job adds this type; topologies do not have it, so it is carried as a csv-like file source
+  // (data_source.type csv: a local file, one slice, no query) with this flag choosing the reader.
+  bool jsonl = false;
   // csv options (either side)
   char csv_delimiter = ',';
   std::string csv_null = "";     // the NULL marker; an empty unquoted field by default

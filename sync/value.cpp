@@ -457,4 +457,43 @@ std::optional<Cell> convert(const Cell& in, const ColumnType& to, std::string& r
   return in;
 }
 
+bool convert_in_place(Cell& c, const ColumnType& to, std::string& reason, Cell& was, bool& replaced) {
+  replaced = false;
+  const bool textual = c.kind == CellKind::text || c.kind == CellKind::decimal || c.kind == CellKind::date ||
+                       c.kind == CellKind::time || c.kind == CellKind::datetime;
+  // The cases where the value stays the same text: checked here, without the copy convert makes.
+  if (!c.is_null() && textual) {
+    switch (to.kind) {
+      case TypeKind::any: return true;
+      case TypeKind::text:
+        if (c.kind != CellKind::text) break;
+        if (!valid_utf8(c.s)) {
+          reason = "text is not valid UTF-8";
+          return false;
+        }
+        if (to.max_length > 0 && static_cast<long long>(utf8_length(c.s)) > to.max_length) {
+          reason = "text longer than " + std::to_string(to.max_length) + " characters";
+          return false;
+        }
+        return true;
+      case TypeKind::decimal:
+        if (!is_decimal_text(c.s)) break;  // convert says why
+        if (!decimal_fits(c.s, to, reason)) return false;
+        c.kind = CellKind::decimal;
+        return true;
+      case TypeKind::date:
+        if (!is_date_text(c.s)) break;
+        c.kind = CellKind::date;
+        return true;
+      default: break;
+    }
+  }
+  auto v = convert(c, to, reason);
+  if (!v) return false;
+  was = std::move(c);
+  c = std::move(*v);
+  replaced = true;
+  return true;
+}
+
 }  // namespace syncpath::sync

@@ -65,6 +65,12 @@ Convertibility convertibility(const ColumnType& from, const ColumnType& to);
 // (a plain sentence that includes no value: values go to the dirty file, not messages).
 std::optional<Cell> convert(const Cell& in, const ColumnType& to, std::string& reason);
 
+// `convert` in place, for the per-row path: on success `c` holds the value for the column;
+// when that took more than relabelling the text's kind (text -> date keeps the text), the value
+// as read is moved to `was` and `replaced` is set, so a dirty record can still show it. On
+// failure `c` is unchanged. The common cases (text that is already valid) copy nothing.
+bool convert_in_place(Cell& c, const ColumnType& to, std::string& reason, Cell& was, bool& replaced);
+
 // Helpers shared by the connectors.
 bool valid_utf8(std::string_view s);
 std::size_t utf8_length(std::string_view s);

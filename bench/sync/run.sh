@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Sync core benchmark: every figure is a ratio against a reference tool measured in the same
 # run on the same data and servers (private MariaDB and PostgreSQL on 127.0.0.1, started here).
-#   bash bench/sync/run.sh [ROWS]       (default 1000000; SYNCPATH_BIN overrides the binary)
+#   bash bench/sync/run.sh [ROWS]       (default 2000000; SYNCPATH_BIN overrides the binary)
 # Not part of scripts/test.sh.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${SYNCPATH_BIN:-$ROOT/build/cli/syncpath}
-ROWS=${1:-1000000}
+ROWS=${1:-2000000}
 WORK=$(mktemp -d /tmp/syncpath-bench-$$-XXXX)
 source "$ROOT/tests/data/sync/servers.bash"
 trap 'stop_servers; rm -rf "$WORK"' EXIT
@@ -29,7 +29,7 @@ python3 "$ROOT/bench/sync/gen.py" "$WORK/data.csv" "$ROWS"
 MB=$(python3 -c "import os; print(f'{os.path.getsize(\"$WORK/data.csv\")/1e6:.1f}')")
 sqlite3 "$WORK/src.db" "CREATE TABLE data (id INTEGER PRIMARY KEY, k INTEGER, name TEXT, amount TEXT, d DATE, note TEXT);"
 sqlite3 "$WORK/src.db" ".import --csv --skip 1 $WORK/data.csv data"
-echo "data: $ROWS rows, $MB MB of CSV; $(nproc) cores"
+echo "data: $ROWS rows, $MB MB of CSV; $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
 # job SRC_YAML SRC_TABLE_LINE DST_YAML DST_TABLE [CHANNEL] -> job file
@@ -96,34 +96,67 @@ echo
 
 echo "== MariaDB <-> PostgreSQL (concurrency 2, 8 slices on id)"
 pg -c "CREATE TABLE m2p $PGDDL; CREATE TABLE pipe $PGDDL"
-my -e "CREATE TABLE p2m $MYDDL"
+my -e "CREATE TABLE p2m $MYDDL; CREATE TABLE pipe $MYDDL"
 t_m2p=$(timed_sync "$(job "$MYSRC" ", table: s1, split_key: id" "$PGSRC" m2p "{concurrency: 2, slices: 8}")")
 t_p2m=$(timed_sync "$(job "$PGSRC" ", table: s2, split_key: id" "$MYSRC" p2m "{concurrency: 2, slices: 8}")")
+# References: each database's own bulk export piped into the other's bulk load (both speak
+# tab-separated text with \N for NULL).
 t0=$(now); my -N -B -e "select id, k, name, amount, d, note from s1" | pg -c "\\copy pipe FROM STDIN"; t1=$(now)
 t_pipe=$(secs "$t0" "$t1")
+t0=$(now); pg -c "\\copy (select id, k, name, amount, d, note from s2) TO STDOUT" | my -e "LOAD DATA LOCAL INFILE '/dev/stdin' INTO TABLE pipe"; t1=$(now)
+t_pipe_back=$(secs "$t0" "$t1")
+[[ $(pg -At -c "select count(*) from m2p") == "$ROWS" && $(my -N -e "select count(*) from p2m") == "$ROWS" ]] || { echo "m2p/p2m incomplete" >&2; exit 1; }
+[[ $(pg -At -c "select count(*) from pipe") == "$ROWS" && $(my -N -e "select count(*) from pipe") == "$ROWS" ]] || { echo "a reference pipe lost rows" >&2; exit 1; }
 row "syncpath mariadb -> postgresql" "$t_m2p" "$(python3 -c "print(f'{$ROWS/$t_m2p:.0f} rows/s')")"
-row "syncpath postgresql -> mariadb" "$t_p2m" "$(python3 -c "print(f'{$ROWS/$t_p2m:.0f} rows/s')")"
 row "mariadb --batch | psql \\copy (reference)" "$t_pipe" "syncpath mariadb -> postgresql reaches $(ratio "$t_pipe" "$t_m2p") of its speed"
+row "syncpath postgresql -> mariadb" "$t_p2m" "$(python3 -c "print(f'{$ROWS/$t_p2m:.0f} rows/s')")"
+row "psql \\copy to | LOAD DATA LOCAL (reference)" "$t_pipe_back" "syncpath postgresql -> mariadb reaches $(ratio "$t_pipe_back" "$t_p2m") of its speed"
 echo
 
-echo "== Throttle accuracy (sqlite -> csv, bytes measured over the whole run)"
+echo "== Throttle accuracy (csv -> csv, bytes over the whole run, each run sized to last about 6 s)"
+# The reference is the same job unthrottled: its speed must be well above 20 MB/s, so that the
+# throttle, not the destination, sets the pace of the throttled runs.
+f=$(job "{type: csv, path: $WORK/data.csv}" "" "{type: csv, path: $WORK/thr.csv}" x)
+timed_sync "$f" >/dev/null
+read -r free_bps row_bytes < <(python3 -c "import json; j=json.load(open('$WORK/last.json')); print(j['bytes_per_second'], j['bytes']/j['records_read'])")
+printf 'unthrottled: %.1f MB/s (%.0f bytes a row)\n' "$(python3 -c "print($free_bps/1e6)")" "$row_bytes"
 for rate in 1 5 20; do
-  # about 6 seconds' worth of data at the limit
-  n=$(python3 -c "print(min($ROWS, int($rate * 6e6 / 60)))")
-  f=$(job "{type: sqlite, path: $WORK/src.db}" ", table: data, where: 'id <= $n'" "{type: csv, path: $WORK/thr.csv}" x "{rate_limit_mb_per_s: $rate}")
+  n=$(python3 -c "print(min($ROWS, int($rate * 6e6 / $row_bytes)))")
+  head -n $((n + 1)) "$WORK/data.csv" >"$WORK/thr-in.csv"
+  # Not part of the run: replacing the last run's output (188 MB unthrottled) and the writeback
+  # of the earlier phases' data would land in this run's final fsync and rename.
+  rm -f "$WORK/thr.csv"
+  sync
+  f=$(job "{type: csv, path: $WORK/thr-in.csv}" "" "{type: csv, path: $WORK/thr.csv}" x "{rate_limit_mb_per_s: $rate}")
   timed_sync "$f" >/dev/null
-  python3 - "$WORK/last.json" "$rate" <<'PY'
+  python3 - "$WORK/last.json" "$rate" "$free_bps" <<'PY'
 import json, sys
-j = json.load(open(sys.argv[1])); limit = float(sys.argv[2]) * 1e6
-print(f"limit {float(sys.argv[2]):5.1f} MB/s: reached {j['bytes_per_second']/1e6:6.3f} MB/s over {j['seconds']:.2f} s = {j['bytes_per_second']/limit*100:5.1f}% of the limit")
+j = json.load(open(sys.argv[1])); limit = float(sys.argv[2]) * 1e6; free = float(sys.argv[3])
+got = j['bytes_per_second']
+print(f"target {limit/1e6:5.1f} MB/s: reached {got/1e6:6.3f} MB/s over {j['seconds']:.2f} s ({j['records_read']} rows), "
+      f"error {(got - limit) / limit * 100:+5.1f}%; the target is {limit / free * 100:.0f}% of the unthrottled speed")
 PY
 done
 echo
 
-echo "== Peak memory against data size (sqlite -> postgresql, concurrency 2)"
-for n in $((ROWS / 10)) $((ROWS / 2)) "$ROWS"; do
+echo "== Peak memory against data size (csv -> postgresql, the bulk COPY path; sqlite -> postgresql, concurrency 2)"
+small=$((ROWS / 10))
+head -n $((small + 1)) "$WORK/data.csv" >"$WORK/small.csv"
+peak() {  # peak KB of one sync run
   pg -c "TRUNCATE m2p"
-  f=$(job "{type: sqlite, path: $WORK/src.db}" ", table: data, split_key: id, where: 'id <= $n'" "$PGSRC" m2p "{concurrency: 2, slices: 4}")
-  /usr/bin/time -f "%M" -o "$WORK/mem" "$BIN" sync "$f" --quiet >/dev/null 2>&1 || { echo "sync failed" >&2; exit 1; }
-  printf '%9d rows: peak RSS %6.1f MB\n' "$n" "$(python3 -c "print($(cat "$WORK/mem")/1024)")"
-done
+  /usr/bin/time -f "%M" -o "$WORK/mem" "$BIN" sync "$1" --quiet >/dev/null 2>&1 || { echo "sync failed" >&2; exit 1; }
+  cat "$WORK/mem"
+}
+c1=$(peak "$(job "{type: csv, path: $WORK/small.csv}" "" "$PGSRC" m2p)")
+c2=$(peak "$(job "{type: csv, path: $WORK/data.csv}" "" "$PGSRC" m2p)")
+q1=$(peak "$(job "{type: sqlite, path: $WORK/src.db}" ", table: data, split_key: id, where: 'id <= $small'" "$PGSRC" m2p "{concurrency: 2, slices: 4}")")
+q2=$(peak "$(job "{type: sqlite, path: $WORK/src.db}" ", table: data, split_key: id" "$PGSRC" m2p "{concurrency: 2, slices: 4}")")
+python3 - "$small" "$ROWS" "$c1" "$c2" "$q1" "$q2" <<'PY'
+import sys
+small, rows, c1, c2, q1, q2 = (int(x) for x in sys.argv[1:])
+for name, a, b in (("csv -> postgresql", c1, c2), ("sqlite -> postgresql", q1, q2)):
+    print(f"{name:22s} peak RSS {a/1024:6.1f} MB at {small} rows, {b/1024:6.1f} MB at {rows} rows: "
+          f"{rows // small}x the data, {b / a:.2f}x the memory")
+PY
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -389,3 +389,134 @@ channel: {concurrency: 2, slices: 4}
   CHECK(scalar(d / "dst.db", "SELECT count(*) FROM t") == 400);
   CHECK(scalar(d / "dst.db", "SELECT count(DISTINCT id) FROM t") == 400);
 }
+
+TEST_CASE("a repaired dirty-data file re-loads with type: jsonl: every row exactly once") {
+  TempDir d;
+  std::string csv = "id,num\r\n";
+  for (int i = 1; i <= 500; ++i) csv += std::to_string(i) + "," + (i % 100 == 0 ? "n/a" : i == 250 ? "-5" : std::to_string(i)) + "\r\n";
+  write_file(d / "in.csv", csv);  // 5 values that do not convert, 1 the destination refuses (CHECK)
+  sql(d / "dst.db", "CREATE TABLE r (id INTEGER PRIMARY KEY, num INTEGER NOT NULL CHECK (num >= 0));");
+  write_file(d / "j.yaml", "version: 1\nsource: {data_source: {type: csv, path: in.csv}}\n"
+                           "destination: {data_source: {type: sqlite, path: dst.db}, table: r, batch_size: 50}\n");
+  auto first = run_cli({"sync", d / "j.yaml", "--format", "json"});
+  REQUIRE(first.rc == 0);
+  REQUIRE(first.json()["dirty_records"] == 6);
+  REQUIRE(scalar(d / "dst.db", "SELECT count(*) FROM r") == 494);
+
+  // The repair: num = id in each record (a string for the 5 read as text, a number for the
+  // one the destination refused, as converted); plus a blank line and a rolled-back record.
+  std::istringstream dirty(read_file(d / "j.dirty.jsonl"));
+  std::string line, fixed;
+  int strings = 0, numbers = 0;
+  while (std::getline(dirty, line)) {
+    auto rec = nlohmann::json::parse(line);
+    auto& num = rec["row"]["num"];
+    const auto& id = rec["row"]["id"];  // text as read, or an integer as converted
+    if (num.is_string()) ++strings, num = id.is_string() ? id.get<std::string>() : id.dump();
+    else ++numbers, num = id.is_string() ? std::stoi(id.get<std::string>()) : id.get<int>();
+    fixed += rec.dump() + "\n";
+  }
+  CHECK(strings == 5);
+  CHECK(numbers == 1);
+  fixed += "\n{\"slice\": 0, \"row\": {\"id\": \"100\", \"num\": \"100\"}, \"column\": \"num\", \"reason\": \"x\", \"rolled_back\": true}\n";
+  write_file(d / "fixed.jsonl", fixed);
+  write_file(d / "fix.yaml", "version: 1\nsource: {data_source: {type: jsonl, path: fixed.jsonl}}\n"
+                             "destination: {data_source: {type: sqlite, path: dst.db}, table: r}\n");
+  auto explain = run_cli({"sync", d / "fix.yaml", "--explain"});
+  CHECK(explain.rc == 0);
+  CHECK(explain.out.find("json value") != std::string::npos);
+  CHECK(explain.out.find("(jsonl)") != std::string::npos);
+  auto again = run_cli({"sync", d / "fix.yaml", "--format", "json"});
+  REQUIRE(again.rc == 0);
+  CHECK(again.json()["records_written"] == 6);  // the rolled-back record is not loaded twice
+  CHECK(again.json()["dirty_records"] == 0);
+  CHECK(scalar(d / "dst.db", "SELECT count(*) FROM r") == 500);
+  CHECK(scalar(d / "dst.db", "SELECT count(DISTINCT id) FROM r") == 500);
+  CHECK(scalar(d / "dst.db", "SELECT sum(id) FROM r") == 125250);
+  CHECK(scalar(d / "dst.db", "SELECT count(*) FROM r WHERE num <> id") == 0);
+
+  SUBCASE("a record still broken, or missing a column, is dirty again, not lost") {
+    write_file(d / "fixed.jsonl", "{\"row\": {\"id\": \"601\", \"num\": \"still n/a\"}}\n{\"id\": 602}\n{\"id\": 603, \"num\": 603}\n");
+    auto r = run_cli({"sync", d / "fix.yaml", "--format", "json"});
+    CHECK(r.rc == 0);
+    CHECK(r.json()["records_written"] == 1);
+    CHECK(r.json()["dirty_records"] == 2);
+    std::string redo = read_file(d / "fix.dirty.jsonl");
+    CHECK(redo.find("still n/a") != std::string::npos);
+    CHECK(redo.find("has no 'num'") != std::string::npos);
+  }
+}
+
+TEST_CASE("a jsonl source is checked line by line before any row moves; it is a source only") {
+  TempDir d;
+  sql(d / "dst.db", "CREATE TABLE r (id INTEGER PRIMARY KEY, num INTEGER);");
+  write_file(d / "bad.jsonl",
+             "{\"row\": {\"id\": 1, \"num\": 1}}\n"
+             "{\"row\": {\"id\": 2, \"num\": [2]}}\n"
+             "{\"row\": {\"id\": 3, \"num\": 3}\n"
+             "[4, 4]\n"
+             "{\"row\": \"5\"}\n");
+  write_file(d / "j.yaml", "version: 1\nsource: {data_source: {type: jsonl, path: bad.jsonl}}\n"
+                           "destination: {data_source: {type: sqlite, path: dst.db}, table: r}\n");
+  auto r = run_cli({"sync", d / "j.yaml"});
+  CHECK(r.rc == 2);
+  const std::string bad = d / "bad.jsonl";
+  CHECK(r.err.find(bad + ":1:") == std::string::npos);
+  CHECK(r.err.find(bad + ":2:1: error: the value of 'num' is a JSON array") != std::string::npos);
+  CHECK(r.err.find(bad + ":3:") != std::string::npos);
+  CHECK(r.err.find(bad + ":4:1: error: a JSON array, not an object") != std::string::npos);
+  CHECK(r.err.find(bad + ":5:1: error: 'row' is a JSON string") != std::string::npos);
+  CHECK(r.err.find("[bad-jsonl]") != std::string::npos);
+  CHECK(scalar(d / "dst.db", "SELECT count(*) FROM r") == 0);
+
+  write_file(d / "empty.jsonl", "\n{\"row\": {\"id\": 1}, \"rolled_back\": true}\n");
+  write_file(d / "e.yaml", "version: 1\nsource: {data_source: {type: jsonl, path: empty.jsonl}}\n"
+                           "destination: {data_source: {type: sqlite, path: dst.db}, table: r}\n");
+  auto e = run_cli({"sync", d / "e.yaml"});
+  CHECK(e.rc == 2);
+  CHECK(e.err.find("[empty-source]") != std::string::npos);
+
+  write_file(d / "w.yaml", "version: 1\nsource: {data_source: {type: sqlite, path: dst.db}, table: r}\n"
+                           "destination: {data_source: {type: jsonl, path: out.jsonl}, table: r}\n");
+  auto w = run_cli({"sync", d / "w.yaml"});
+  CHECK(w.rc == 2);
+  CHECK(w.err.find("w.yaml:3:") != std::string::npos);
+  CHECK(w.err.find("[jsonl-destination]") != std::string::npos);
+}
+
+TEST_CASE("the CSV reader: a byte-order mark, fields across the 1 MiB buffer's edge, CRLF, LF and a last line without one") {
+  TempDir d;
+  const std::size_t kBuffer = 1 << 20;
+  // Row 1's quoted field runs over the buffer's edge with a doubled quote and a CRLF inside it
+  // right there; row 2's unquoted field starts before the edge and ends after it.
+  std::string head = "\xEF\xBB\xBFid,txt,n\r\n1,\"";
+  std::string big(kBuffer - head.size() - 1, 'a');
+  big += "\"\"b\r\nc";  // the doubled quote straddles the edge
+  std::string text = head + big + "\",7\r\n";
+  std::string edge2(kBuffer * 2 - text.size() - 5, 'z');
+  text += "2," + edge2 + "-tail,\n3,,\r\n4,\"\",";  // LF only; an empty unquoted field is NULL; no final newline
+  write_file(d / "in.csv", text);
+  JobSide e;
+  e.data_source.type = SourceType::csv;
+  e.data_source.path = d / "in.csv";
+  auto c = connect_csv(e);
+  Shape s = c->describe_table("");
+  REQUIRE(s.columns.size() == 3);
+  CHECK(s.columns[0].name == "id");  // not "\xEF\xBB\xBFid"
+  auto r = c->read(e, {"id", "txt", "n"}, KeyRange{});
+  Row row;
+  std::string problem;
+  std::vector<Row> rows;
+  while (r->next(row, problem)) rows.push_back(row);
+  CHECK(problem.empty());
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0][1].s == std::string(kBuffer - head.size() - 1, 'a') + "\"b\r\nc");
+  CHECK(rows[0][2].s == "7");
+  CHECK(rows[1][1].s == edge2 + "-tail");
+  CHECK(rows[1][2].is_null());
+  CHECK(rows[2][0].s == "3");
+  CHECK(rows[2][1].is_null());
+  CHECK(rows[3][1].kind == CellKind::text);
+  CHECK(rows[3][1].s.empty());
+  CHECK(rows[3][2].is_null());
+}

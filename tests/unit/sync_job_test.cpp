@@ -169,3 +169,39 @@ TEST_CASE("an unreadable job file is a diagnostic, not an exception") {
   CHECK_FALSE(r.ok());
   CHECK(r.diagnostics.items()[0].code == "unreadable-file");
 }
+
+TEST_CASE("type jsonl: a source only, one slice, no csv options; misspelt types suggest it") {
+  auto ok = load_job_text("version: 1\nsource: {data_source: {type: jsonl, path: fixed.jsonl}}\n"
+                          "destination: {data_source: {type: sqlite, path: d.db}, table: t}\n",
+                          "/jobs/fix.yaml");
+  REQUIRE(ok.ok());
+  CHECK(ok.job->source.jsonl);
+  CHECK(ok.job->source.data_source.path == "fixed.jsonl");
+  CHECK_FALSE(ok.job->destination.jsonl);
+
+  auto bad = load_job_text("version: 1\n"
+                           "source:\n"
+                           "  data_source: {type: jsonl, path: fixed.jsonl}\n"
+                           "  split_key: id\n"
+                           "  csv: {header: false}\n"
+                           "destination: {data_source: {type: jsonl, path: out.jsonl}, table: t}\n",
+                           "/jobs/bad.yaml");
+  CHECK_FALSE(bad.ok());
+  const Diagnostic* dst = find(bad, "jsonl-destination");
+  REQUIRE(dst);
+  CHECK(dst->pos.line == 6);
+  const Diagnostic* split = find(bad, "split-key-on-csv");
+  REQUIRE(split);
+  CHECK(split->pos.line == 4);
+  CHECK(split->message.find("a jsonl source") != std::string::npos);
+  const Diagnostic* csv = find(bad, "csv-options");
+  REQUIRE(csv);
+  CHECK(csv->pos.line == 5);
+
+  auto typo = load_job_text("version: 1\nsource: {data_source: {type: jsnl, path: f.jsonl}}\n"
+                            "destination: {data_source: {type: sqlite, path: d.db}, table: t}\n",
+                            "/jobs/typo.yaml");
+  const Diagnostic* t = find(typo, "unsupported-type");
+  REQUIRE(t);
+  CHECK(t->message.find("did you mean 'jsonl'") != std::string::npos);
+}
