@@ -24,6 +24,10 @@ namespace syncpath::cli {
 
 namespace {
 
+// A report as indented JSON. Server messages and file names need not be UTF-8: such bytes are
+// replaced (U+FFFD) instead of throwing, which would lose the report of a run that happened.
+std::string json_text(const nlohmann::json& j) { return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
+
 namespace fs = std::filesystem;
 
 struct SyncOptions {
@@ -160,7 +164,7 @@ int run_sync(Context& ctx, const SyncOptions& o) {
     if (!problems.empty()) {
       if (json) {
         nlohmann::json j = {{"status", "failed"}, {"stage", "preflight"}, {"problems", problems}};
-        report.stream() << j.dump(2) << '\n';
+        report.stream() << json_text(j) << '\n';
         report.commit();
       } else {
         for (const auto& p : problems) ctx.err << "preflight: " << p << '\n';
@@ -188,7 +192,7 @@ int run_sync(Context& ctx, const SyncOptions& o) {
                         {"destination_column", r.destination_column},
                         {"destination_type", r.destination_type.native.empty() ? std::string(sync::to_string(r.destination_type.kind)) : r.destination_type.native},
                         {"conversion", r.conversion}});
-      report.stream() << nlohmann::json{{"mapping", rows}, {"keys", mapping->keys}}.dump(2) << '\n';
+      report.stream() << json_text(nlohmann::json{{"mapping", rows}, {"keys", mapping->keys}}) << '\n';
     } else {
       sync::print_mapping(report.stream(), job, *mapping);
     }
@@ -243,7 +247,7 @@ int run_sync(Context& ctx, const SyncOptions& o) {
     if (t.rate_limit_bytes_per_second) j["rate_limit_bytes_per_second"] = *t.rate_limit_bytes_per_second;
     if (t.records_limit_per_second) j["records_limit_per_second"] = *t.records_limit_per_second;
     if (!t.succeeded) j["error"] = t.failure;
-    report.stream() << j.dump(2) << '\n';
+    report.stream() << json_text(j) << '\n';
   } else {
     std::ostream& out = report.stream();
     if (!t.succeeded) ctx.err << "syncpath sync: failed: " << t.failure << '\n';

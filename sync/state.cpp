@@ -90,7 +90,7 @@ JobState update_state(const std::string& path, const JobState& fresh, const std:
   {
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-    std::string text = to_json(s).dump(1) + "\n";
+    std::string text = to_json(s).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
     ::close(fd);
     if (!ok) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
