@@ -99,8 +99,8 @@ void run_plan(Context& ctx, const PlanOptions& o) {
   if (renderer->per_pair()) {  // text and json: planned on every core, written in order
     unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
     plan_pairs_parallel(
-        *topology, *rules, filter, threads, [&](std::string& out, const PairPlan& p) { renderer->render(out, p); },
-        [&](const std::string& run, const StatusCounts& counts) {
+        *topology, *rules, filter, threads, [&](TextBuf& out, const PairPlan& p) { renderer->render(out, p); },
+        [&](std::string_view run, const StatusCounts& counts) {
           worst = std::max(worst, counts.worst());
           renderer->write(run, counts);
         });

@@ -85,12 +85,16 @@ std::optional<Cidr> Cidr::parse(std::string_view text, bool strict) {
   return block;
 }
 
-void Cidr::append_to(std::string& out) const {
-  char buf[20];
+std::size_t Cidr::write(char* buf) const {
   char* p = put_address(buf, network_.value());
   *p++ = '/';
   p = put_octet(p, static_cast<unsigned>(prefix_));
-  out.append(buf, static_cast<std::size_t>(p - buf));
+  return static_cast<std::size_t>(p - buf);
+}
+
+void Cidr::append_to(std::string& out) const {
+  char buf[kMaxText];
+  out.append(buf, write(buf));
 }
 
 std::string Cidr::str() const {

@@ -44,6 +44,9 @@ class Cidr {
   Ipv4 last() const;
   std::string str() const;
   void append_to(std::string& out) const;
+  // Writes str() into `buf` (room for kMaxText bytes: "255.255.255.255/32"); returns its length.
+  static constexpr std::size_t kMaxText = 18;
+  std::size_t write(char* buf) const;
 
   bool contains(Ipv4 address) const;
   bool contains(const Cidr& other) const;  // other lies wholly inside this block

@@ -879,7 +879,7 @@ void plan_pairs_parallel(const Topology& topology, const Rules& rules, const Pla
   const std::size_t runs_per_group = (sel.sources.size() + kRunPairs - 1) / kRunPairs;
   const std::size_t runs = sel.groups.size() * runs_per_group;
   struct Run {
-    std::string text;
+    TextBuf text;
     StatusCounts counts;
     bool done = false;
     std::exception_ptr error;
@@ -902,7 +902,7 @@ void plan_pairs_parallel(const Topology& topology, const Rules& rules, const Pla
       r.text.clear();
       r.counts = {};
       make_run(planner, u, r);
-      sink(r.text, r.counts);
+      sink(r.text.view(), r.counts);
     }
     return;
   }
@@ -957,7 +957,7 @@ void plan_pairs_parallel(const Topology& topology, const Rules& rules, const Pla
         changed.wait(lock, [&] { return r.done; });
       }
       if (r.error) std::rethrow_exception(r.error);
-      sink(r.text, r.counts);
+      sink(r.text.view(), r.counts);
       r.text.clear();  // keeps its capacity for run u + window
       r.counts = {};
       {

@@ -12,6 +12,7 @@
 #include "ipv4.hpp"
 #include "model.hpp"
 #include "rules.hpp"
+#include "text_buf.hpp"
 
 namespace syncpath {
 
@@ -93,9 +94,9 @@ struct StatusCounts {
 
 // Appends one pair's output to a buffer. Called on worker threads: it must depend on the pair
 // alone (and on state fixed before planning starts).
-using PairRender = std::function<void(std::string& out, const PairPlan& p)>;
+using PairRender = std::function<void(TextBuf& out, const PairPlan& p)>;
 // Receives a run of consecutive pairs' output and their statuses, on the calling thread.
-using RunSink = std::function<void(const std::string& run, const StatusCounts& counts)>;
+using RunSink = std::function<void(std::string_view run, const StatusCounts& counts)>;
 
 // The same pairs in the same order as plan_pairs, planned on `threads` worker threads (each with
 // its own planner) in runs of consecutive pairs of one group; each run is rendered on its worker

@@ -27,11 +27,11 @@ class PlanRenderer {
   // planned on several threads (plan_pairs_parallel): `render` appends one pair's output (on
   // any thread), `write` takes the rendered runs in order, in place of `pair`.
   virtual bool per_pair() const { return false; }
-  virtual void render(std::string& out, const PairPlan& p) const {
+  virtual void render(TextBuf& out, const PairPlan& p) const {
     (void)out;
     (void)p;
   }
-  virtual void write(const std::string& run, const StatusCounts& counts) {
+  virtual void write(std::string_view run, const StatusCounts& counts) {
     (void)run;
     (void)counts;
   }
@@ -49,6 +49,10 @@ void json_pair(std::ostream& out, const PairPlan& p);
 void json_string(std::string& out, std::string_view s);
 void json_step(std::string& out, const PlanStep& st);
 void json_pair(std::string& out, const PairPlan& p);
+// The same into a TextBuf (the plan's renderers).
+void json_string(TextBuf& out, std::string_view s);
+void json_step(TextBuf& out, const PlanStep& st);
+void json_pair(TextBuf& out, const PairPlan& p);
 
 // One line per step as the markdown checklist words it: the console / API action to take.
 std::string console_action(const PlanStep& st);

@@ -43,8 +43,8 @@ std::string parallel(const Topology& t, const std::string& format, RenderOptions
   REQUIRE(r->per_pair());
   r->begin();
   plan_pairs_parallel(
-      t, default_rules(), {}, threads, [&](std::string& o, const PairPlan& p) { r->render(o, p); },
-      [&](const std::string& run, const StatusCounts& c) {
+      t, default_rules(), {}, threads, [&](TextBuf& o, const PairPlan& p) { r->render(o, p); },
+      [&](std::string_view run, const StatusCounts& c) {
         counts.add(c);
         r->write(run, c);
       },
@@ -94,19 +94,19 @@ TEST_CASE("a failure on a planning thread stops the run and reaches the caller")
   REQUIRE(loaded.ok());
   std::atomic<std::size_t> rendered = 0;
   std::size_t written = 0;
-  auto render = [&](std::string& out, const PairPlan& p) {
+  auto render = [&](TextBuf& out, const PairPlan& p) {
     if (++rendered == 7) throw std::runtime_error("disk full");
     out += p.data_source;
   };
-  auto sink = [&](const std::string&, const StatusCounts&) { ++written; };
+  auto sink = [&](std::string_view, const StatusCounts&) { ++written; };
   CHECK_THROWS_WITH(plan_pairs_parallel(*loaded.topology, default_rules(), {}, 3, render, sink, 1), "disk full");
   // Runs are claimed in order, at most one per thread at a time, so the failed run is among the
   // first 7 + 2 and nothing past it was handed on.
   CHECK(written <= 8);
   // A sink that fails (a write error) stops the workers too.
   rendered = 0;
-  auto failing_sink = [&](const std::string&, const StatusCounts&) { throw std::runtime_error("broken pipe"); };
+  auto failing_sink = [&](std::string_view, const StatusCounts&) { throw std::runtime_error("broken pipe"); };
   CHECK_THROWS_WITH(plan_pairs_parallel(*loaded.topology, default_rules(), {}, 3,
-                                        [](std::string& out, const PairPlan& p) { out += p.data_source; }, failing_sink, 1),
+                                        [](TextBuf& out, const PairPlan& p) { out += p.data_source; }, failing_sink, 1),
                     "broken pipe");
 }
