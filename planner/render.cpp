@@ -9,6 +9,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace syncpath {
 
 using namespace std::literals;
@@ -23,23 +27,37 @@ constexpr std::array<bool, 256> kEscape = [] {
 }();
 }  // namespace
 
-// The index of the first byte of `s` that JSON must escape, or s.size(). Eight bytes at a time
-// (a byte below 0x20, '"' or '\\' sets the high bit of its lane): the plan's JSON is gigabytes
-// of ids and sentences that almost never need an escape.
+namespace {
+
+// The index of the first byte of `s` that JSON must escape, or s.size(). Sixteen bytes at a
+// time with SSE2 (every x86-64 has it), then eight with plain integers (a byte below 0x20, '"'
+// or '\\' sets the high bit of its lane), then one: the plan's JSON is gigabytes of ids and
+// sentences that almost never need an escape, and this scan was a fifth of its rendering.
 std::size_t first_escape(std::string_view s) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
   std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1f);
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
+                                     _mm_cmpeq_epi8(_mm_max_epu8(v, control), control));  // v <= 0x1f
+    if (_mm_movemask_epi8(hit)) break;  // one of these 16 needs an escape: find which below
+  }
+#endif
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
   for (; i + 8 <= s.size(); i += 8) {
     std::uint64_t w;
     std::memcpy(&w, s.data() + i, 8);
-    const std::uint64_t quote = w ^ (kOnes * '"'), slash = w ^ (kOnes * '\\');
-    const std::uint64_t hit = ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash);
-    if (hit & kHighs) break;  // one of these 8 bytes needs an escape: find which below
+    const std::uint64_t quote8 = w ^ (kOnes * '"'), slash8 = w ^ (kOnes * '\\');
+    const std::uint64_t hit = ((w - kOnes * 0x20) & ~w) | ((quote8 - kOnes) & ~quote8) | ((slash8 - kOnes) & ~slash8);
+    if (hit & kHighs) break;
   }
   for (; i < s.size(); ++i)
     if (kEscape[static_cast<unsigned char>(s[i])]) return i;
   return s.size();
 }
+
+}  // namespace
 
 // The JSON writers, one template for std::string and TextBuf (the plan's hot path).
 namespace {
