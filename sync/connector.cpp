@@ -70,8 +70,12 @@ std::string where_clause(Dialect d, const JobSide& src, const KeyRange& range) {
 std::string source_sql(Dialect d, const JobSide& src, const std::vector<std::string>& columns, const KeyRange& range) {
   std::string cols;
   for (std::size_t i = 0; i < columns.size(); ++i) cols += (i ? ", " : "") + quote_ident(d, columns[i]);
+  return "SELECT " + cols + from_where(d, src, range);
+}
+
+std::string from_where(Dialect d, const JobSide& src, const KeyRange& range) {
   std::string from = src.query.empty() ? quote_table(d, src.table) : "(" + src.query + ") syncpath_q";
-  return "SELECT " + cols + " FROM " + from + where_clause(d, src, range);
+  return " FROM " + from + where_clause(d, src, range);
 }
 
 }  // namespace syncpath::sync

@@ -130,6 +130,9 @@ std::string quote_table(Dialect d, const std::string& name);
 // The FROM + WHERE of a source read: table or (query) with the job's where and the range.
 std::string source_sql(Dialect d, const JobSide& src, const std::vector<std::string>& columns, const KeyRange& range);
 std::string where_clause(Dialect d, const JobSide& src, const KeyRange& range);
+// " FROM table" or " FROM (query) syncpath_q", then where_clause: what every read, count and
+// key-range query of a source selects from.
+std::string from_where(Dialect d, const JobSide& src, const KeyRange& range);
 
 // Connector factories, one per file.
 std::unique_ptr<Connection> connect_sqlite(const JobSide& e);

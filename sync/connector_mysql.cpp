@@ -341,8 +341,7 @@ class MysqlConnection : public Connection {
 
   KeyBounds key_bounds(const JobSide& src, const std::string& hint) override {
     std::string k = quote_ident(Dialect::mysql, src.split_key);
-    std::string from = src.query.empty() ? quote_table(Dialect::mysql, src.table) : "(" + src.query + ") syncpath_q";
-    std::string sql = "SELECT MIN(" + k + "), MAX(" + k + ") FROM " + from + where_clause(Dialect::mysql, src, KeyRange{});
+    std::string sql = "SELECT MIN(" + k + "), MAX(" + k + ")" + from_where(Dialect::mysql, src, KeyRange{});
     if (mysql_real_query(db_->get(), sql.data(), sql.size()) != 0) db_->fail("cannot find the split_key range");
     MYSQL_RES* res = mysql_store_result(db_->get());
     KeyBounds b;
@@ -400,8 +399,7 @@ class MysqlConnection : public Connection {
   void execute(const std::string& sql) override { db_->exec(sql); }
 
   std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) override {
-    std::string from = src.query.empty() ? quote_table(Dialect::mysql, src.table) : "(" + src.query + ") syncpath_q";
-    std::string sql = "SELECT COUNT(*) FROM " + from + where_clause(Dialect::mysql, src, range);
+    std::string sql = "SELECT COUNT(*)" + from_where(Dialect::mysql, src, range);
     if (mysql_real_query(db_->get(), sql.data(), sql.size()) != 0) return std::nullopt;
     MYSQL_RES* res = mysql_store_result(db_->get());
     if (!res) return std::nullopt;

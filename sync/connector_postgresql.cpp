@@ -441,8 +441,7 @@ class PgConnection : public Connection {
 
   KeyBounds key_bounds(const JobSide& src, const std::string& hint) override {
     std::string k = quote_ident(Dialect::postgresql, src.split_key);
-    std::string from = src.query.empty() ? quote_table(Dialect::postgresql, src.table) : "(" + src.query + ") syncpath_q";
-    PGresult* r = db_->query("SELECT MIN(" + k + ")::text, MAX(" + k + ")::text FROM " + from + where_clause(Dialect::postgresql, src, KeyRange{}));
+    PGresult* r = db_->query("SELECT MIN(" + k + ")::text, MAX(" + k + ")::text" + from_where(Dialect::postgresql, src, KeyRange{}));
     KeyBounds b;
     std::optional<std::pair<std::string, std::string>> text;
     if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) text.emplace(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
@@ -512,8 +511,7 @@ class PgConnection : public Connection {
   }
 
   std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) override {
-    std::string from = src.query.empty() ? quote_table(Dialect::postgresql, src.table) : "(" + src.query + ") syncpath_q";
-    PGresult* r = PQexec(db_->get(), ("SELECT COUNT(*) FROM " + from + where_clause(Dialect::postgresql, src, range)).c_str());
+    PGresult* r = PQexec(db_->get(), ("SELECT COUNT(*)" + from_where(Dialect::postgresql, src, range)).c_str());
     std::optional<std::uint64_t> n;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) n = std::stoull(PQgetvalue(r, 0, 0));
     PQclear(r);

@@ -248,8 +248,7 @@ class SqliteConnection : public Connection {
   KeyBounds key_bounds(const JobSide& src, const std::string& hint) override {
     std::string k = quote_ident(Dialect::sqlite, src.split_key);
     KeyRange whole;
-    std::string from = src.query.empty() ? quote_table(Dialect::sqlite, src.table) : "(" + src.query + ")";
-    Stmt st(db_.get(), "SELECT min(" + k + "), max(" + k + ") FROM " + from + where_clause(Dialect::sqlite, src, whole));
+    Stmt st(db_.get(), "SELECT min(" + k + "), max(" + k + ")" + from_where(Dialect::sqlite, src, whole));
     if (!st.ok()) throw ConnectorError("sqlite: cannot find the split_key range: " + st.error());
     KeyBounds b;
     if (sqlite3_step(st.get()) != SQLITE_ROW || sqlite3_column_type(st.get(), 0) == SQLITE_NULL) return b;
@@ -319,8 +318,7 @@ class SqliteConnection : public Connection {
   }
 
   std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) override {
-    std::string from = src.query.empty() ? quote_table(Dialect::sqlite, src.table) : "(" + src.query + ")";
-    Stmt st(db_.get(), "SELECT count(*) FROM " + from + where_clause(Dialect::sqlite, src, range));
+    Stmt st(db_.get(), "SELECT count(*)" + from_where(Dialect::sqlite, src, range));
     if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return std::nullopt;
     return static_cast<std::uint64_t>(sqlite3_column_int64(st.get(), 0));
   }
