@@ -102,24 +102,25 @@ void put_field(Out& out, std::string_view prefix, std::string_view value) {
   put_string(out, value);
 }
 
-template <class Out>
-void put_strings(Out& out, const std::vector<std::string>& v) {
+// `[a,b,...]`, each item written by put_item(out, item).
+template <class Out, class T, class PutItem>
+void put_array(Out& out, const std::vector<T>& items, PutItem put_item) {
   out.push_back('[');
-  for (std::size_t i = 0; i < v.size(); ++i) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) out.push_back(',');
-    put_string(out, v[i]);
+    put_item(out, items[i]);
   }
   out.push_back(']');
 }
 
 template <class Out>
+void put_strings(Out& out, const std::vector<std::string>& v) {
+  put_array(out, v, [](Out& o, const std::string& x) { put_string(o, x); });
+}
+
+template <class Out>
 void put_steps(Out& out, const std::vector<PlanStep>& steps) {
-  out.push_back('[');
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    if (i) out.push_back(',');
-    put_step(out, steps[i]);
-  }
-  out.push_back(']');
+  put_array(out, steps, [](Out& o, const PlanStep& st) { put_step(o, st); });
 }
 
 template <class Out>
@@ -182,32 +183,27 @@ void put_pair(Out& out, const PairPlan& p) {
   put_judgement_body(out, p);
   out += ",\"notes\":"sv;
   put_strings(out, p.notes);
-  out += ",\"alternatives\":["sv;
-  for (std::size_t i = 0; i < p.alternatives.size(); ++i) {
-    const auto& a = p.alternatives[i];
-    if (i) out.push_back(',');
-    out += "{\"solution\":"sv;
-    put_string(out, a.solution);
-    out += ",\"relation\":"sv;
-    put_string(out, a.relation);
-    out += ",\"status\":\""sv;
-    out += status_name(a.status);
-    out += "\",\"steps\":"sv;
-    put_steps(out, a.steps);
-    out.push_back('}');
-  }
-  out.push_back(']');
+  out += ",\"alternatives\":"sv;
+  put_array(out, p.alternatives, [](Out& o, const Alternative& a) {
+    o += "{\"solution\":"sv;
+    put_string(o, a.solution);
+    o += ",\"relation\":"sv;
+    put_string(o, a.relation);
+    o += ",\"status\":\""sv;
+    o += status_name(a.status);
+    o += "\",\"steps\":"sv;
+    put_steps(o, a.steps);
+    o.push_back('}');
+  });
   if (!p.hosts.empty()) {
-    out += ",\"hosts\":["sv;
-    for (std::size_t i = 0; i < p.hosts.size(); ++i) {
-      if (i) out.push_back(',');
-      out += "{\"host\":"sv;
-      put_string(out, p.hosts[i].host);
-      out.push_back(',');
-      put_judgement_body(out, p.hosts[i]);
-      out.push_back('}');
-    }
-    out.push_back(']');
+    out += ",\"hosts\":"sv;
+    put_array(out, p.hosts, [](Out& o, const Judgement& h) {
+      o += "{\"host\":"sv;
+      put_string(o, h.host);
+      o.push_back(',');
+      put_judgement_body(o, h);
+      o.push_back('}');
+    });
   }
   out.push_back('}');
 }
