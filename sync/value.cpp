@@ -324,6 +324,21 @@ Convertibility convertibility(const ColumnType& from, const ColumnType& to) {
   }
 }
 
+namespace {
+// Whether text goes into a text column as it is: valid UTF-8, within its length in characters.
+bool text_fits(const std::string& s, const ColumnType& to, std::string& reason) {
+  if (!valid_utf8(s)) {
+    reason = "text is not valid UTF-8";
+    return false;
+  }
+  if (to.max_length > 0 && static_cast<long long>(utf8_length(s)) > to.max_length) {
+    reason = "text longer than " + std::to_string(to.max_length) + " characters";
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
 std::optional<Cell> convert(const Cell& in, const ColumnType& to, std::string& reason) {
   if (in.is_null()) {
     if (!to.nullable) {
@@ -343,14 +358,7 @@ std::optional<Cell> convert(const Cell& in, const ColumnType& to, std::string& r
         reason = "binary value is not valid UTF-8 text";
         return std::nullopt;
       }
-      if (!valid_utf8(out.s)) {
-        reason = "text is not valid UTF-8";
-        return std::nullopt;
-      }
-      if (to.max_length > 0 && static_cast<long long>(utf8_length(out.s)) > to.max_length) {
-        reason = "text longer than " + std::to_string(to.max_length) + " characters";
-        return std::nullopt;
-      }
+      if (!text_fits(out.s, to, reason)) return std::nullopt;
       return out;
     }
     case TypeKind::bytes: {
@@ -467,15 +475,7 @@ bool convert_in_place(Cell& c, const ColumnType& to, std::string& reason, Cell& 
       case TypeKind::any: return true;
       case TypeKind::text:
         if (c.kind != CellKind::text) break;
-        if (!valid_utf8(c.s)) {
-          reason = "text is not valid UTF-8";
-          return false;
-        }
-        if (to.max_length > 0 && static_cast<long long>(utf8_length(c.s)) > to.max_length) {
-          reason = "text longer than " + std::to_string(to.max_length) + " characters";
-          return false;
-        }
-        return true;
+        return text_fits(c.s, to, reason);
       case TypeKind::decimal:
         if (!is_decimal_text(c.s)) break;  // convert says why
         if (!decimal_fits(c.s, to, reason)) return false;
