@@ -878,7 +878,9 @@ void plan_pairs_parallel(const Topology& topology, const Rules& rules, const Pla
   Selection sel = select(topology, filter, nullptr);
   const std::size_t runs_per_group = (sel.sources.size() + kRunPairs - 1) / kRunPairs;
   const std::size_t runs = sel.groups.size() * runs_per_group;
-  struct Run {
+  // Each run on cache lines of its own: workers fill neighbouring slots at once, and the
+  // buffer's size, written on every append, must not bounce between their cores.
+  struct alignas(128) Run {
     TextBuf text;
     StatusCounts counts;
     bool done = false;
