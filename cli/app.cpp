@@ -4,9 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include "version.hpp"
 
@@ -40,14 +42,23 @@ Report::Report(Context& ctx, const CommonOptions& opts) : ctx_(ctx), stream_(&ct
     return;
   }
   staged_ = target_ + ".partial";
-  file_ = std::make_unique<std::ofstream>(staged_, std::ios::binary | std::ios::trunc);
-  if (!*file_) throw std::runtime_error("cannot write " + staged_ + ": check the directory exists and is writable");
+  // SYNCPATH_DIRECT_IO=off: every byte through the page cache (see docs/plan.md, "Writing
+  // large reports").
+  std::string_view direct_env = std::getenv("SYNCPATH_DIRECT_IO") ? std::getenv("SYNCPATH_DIRECT_IO") : "";
+  bool direct = true;
+  if (direct_env == "off" || direct_env == "0" || direct_env == "no" || direct_env == "false")
+    direct = false;
+  else if (!direct_env.empty() && direct_env != "on" && direct_env != "1" && direct_env != "yes" && direct_env != "true")
+    throw std::runtime_error("SYNCPATH_DIRECT_IO=" + std::string(direct_env) + " is not understood: set it to on or off");
+  staged_buf_ = std::make_unique<ReportFile>(staged_, direct);  // throws naming the file
+  file_ = std::make_unique<std::ostream>(staged_buf_.get());
   stream_ = file_.get();
 }
 
 Report::~Report() {
   if (file_ && !committed_) {
     file_.reset();
+    staged_buf_.reset();
     std::error_code ec;
     std::filesystem::remove(staged_, ec);
   }
@@ -64,11 +75,14 @@ bool Report::commit() {
   }
   file_->flush();
   bool good = static_cast<bool>(*file_);
+  good = staged_buf_->close() && good;
+  std::string why = staged_buf_->error().empty() ? "write failed" : staged_buf_->error();
   file_.reset();
+  staged_buf_.reset();
   std::error_code ec;
   if (good) std::filesystem::rename(staged_, target_, ec);
   if (!good || ec) {
-    ctx_.err << "syncpath: cannot write " << target_ << ": " << (ec ? ec.message() : "write failed") << '\n';
+    ctx_.err << "syncpath: cannot write " << target_ << ": " << (ec ? ec.message() : why) << '\n';
     std::filesystem::remove(staged_, ec);
     return false;
   }

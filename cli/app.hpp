@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "report_file.hpp"
+
 namespace CLI {
 class App;
 }
@@ -51,7 +53,8 @@ class Report {
  private:
   Context& ctx_;
   std::string target_, staged_;
-  std::unique_ptr<std::ofstream> file_;
+  std::unique_ptr<ReportFile> staged_buf_;  // the staged file's writer, under file_
+  std::unique_ptr<std::ostream> file_;
   std::ostream* stream_;
   bool color_ = false;
   bool committed_ = false;

@@ -203,3 +203,21 @@ TEST_CASE("--output to a pipe or device writes in place instead of replacing it 
   CHECK(std::filesystem::is_fifo(fifo));
   CHECK_FALSE(std::filesystem::exists(fifo + ".partial"));
 }
+
+TEST_CASE("SYNCPATH_DIRECT_IO=off writes the same report through the page cache; an unknown value is bad input") {
+  TempDir dir;
+  auto file = (dir.path / "plan.json").string();
+  REQUIRE(run({"plan", kMatrix, "--format", "json", "--output", file}).code == 1);
+  const std::string direct = read_file(file);
+  ::setenv("SYNCPATH_DIRECT_IO", "off", 1);
+  auto cached = run({"plan", kMatrix, "--format", "json", "--output", file});
+  ::setenv("SYNCPATH_DIRECT_IO", "maybe", 1);
+  auto bad = run({"plan", kMatrix, "--format", "json", "--output", (dir.path / "other.json").string()});
+  ::unsetenv("SYNCPATH_DIRECT_IO");
+  CHECK(cached.code == 1);
+  CHECK(read_file(file) == direct);
+  CHECK(nlohmann::json::parse(direct)["pairs"].size() > 0);
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("SYNCPATH_DIRECT_IO=maybe") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path / "other.json"));
+}
