@@ -6,8 +6,9 @@
 # of both, the ratio of what planning adds to what loading costs (target <= 1), and the peak
 # memory of a plan over a tenth of the sources (the same groups): flat memory means the two
 # peaks are close although one run plans ten times the pairs. Beside it, in the same run: the
-# floor of writing that much JSON to a file (dd of the same size), and the plan to /dev/null on
-# every core and on one thread (the planning without the file).
+# same plan with every byte through the page cache (SYNCPATH_DIRECT_IO=off), the floor of
+# writing that much JSON to a file (dd of the same size), and the plan to /dev/null on every
+# core and on one thread (the planning without the file). Each run's user and system CPU too.
 # Usage: bench/plan/run.sh [BUILD_DIR]   (default build/, built if missing). Not run by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,28 +24,37 @@ python3 bench/validate/gen_topology.py "$work/big.yaml" ${GEN_ARGS:-}
 python3 bench/validate/gen_topology.py "$work/tenth.yaml" --sources 5000
 echo "generated big.yaml ($(($(stat -c %s "$work/big.yaml") / 1048576)) MB)"
 
-# measure CMD...: best wall seconds and that run's peak RSS (KB) into m_s / m_kb.
+# measure CMD...: best wall seconds, that run's peak RSS (KB) and its user and system CPU
+# seconds into m_s / m_kb / m_cpu.
 measure() {
-  local best_s="" best_kb=""
+  local best_s="" best_kb="" best_cpu=""
   for ((i = 0; i < runs; i++)); do
     # A plan replacing an existing file pays for ext4 flushing the new data at the rename
-    # (auto_da_alloc): each run writes a new file, as a first run does.
+    # (auto_da_alloc): each run writes a new file, as a first run does. The sync keeps the
+    # previous run's gigabytes, still being flushed, from slowing this one.
     rm -f "$work/plan.json" "$work/tenth.json" "$work/floor.bin"
-    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/err.txt" || true
-    read -r s kb < <(tail -n 1 "$work/time.txt") || { echo "bench: $* did not run:" >&2; cat "$work/err.txt" >&2; exit 1; }
-    if [[ -z $best_s ]] || awk -v x="$s" -v y="$best_s" 'BEGIN { exit !(x < y) }'; then best_s=$s best_kb=$kb; fi
+    sync
+    /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" >/dev/null 2>"$work/err.txt" || true
+    read -r s kb u sys < <(tail -n 1 "$work/time.txt") || { echo "bench: $* did not run:" >&2; cat "$work/err.txt" >&2; exit 1; }
+    if [[ -z $best_s ]] || awk -v x="$s" -v y="$best_s" 'BEGIN { exit !(x < y) }'; then
+      best_s=$s best_kb=$kb best_cpu="user $u s, system $sys s"
+    fi
   done
-  m_s=$best_s m_kb=$best_kb
+  m_s=$best_s m_kb=$best_kb m_cpu=$best_cpu
 }
 
 measure "$bin" validate "$work/big.yaml" --quiet
-v_s=$m_s v_kb=$m_kb
+v_s=$m_s v_kb=$m_kb v_cpu=$m_cpu
 measure "$bin" plan "$work/big.yaml" --format json --output "$work/plan.json"
-p_s=$m_s p_kb=$m_kb
+p_s=$m_s p_kb=$m_kb p_cpu=$m_cpu
 [[ -s $work/plan.json ]] || { echo "bench: plan wrote nothing:" >&2; head "$work/err.txt" >&2; exit 1; }
 pairs=$(grep -c '^{"resource_group"' "$work/plan.json" || true)
 json_bytes=$(stat -c %s "$work/plan.json")
 json_mb=$((json_bytes / 1048576))
+rm -f "$work/plan.json"
+# The same with every byte through the page cache (the report writer's direct writes off).
+measure env SYNCPATH_DIRECT_IO=off "$bin" plan "$work/big.yaml" --format json --output "$work/plan.json"
+c_s=$m_s c_cpu=$m_cpu
 rm -f "$work/plan.json"
 # The floor of any plan to a file: writing that many bytes into the same folder, nothing else.
 measure dd if=/dev/zero of="$work/floor.bin" bs=1M count="$json_mb" status=none
@@ -52,20 +62,26 @@ w_s=$m_s
 rm -f "$work/floor.bin"
 # The same plan without the file (to /dev/null): the planning alone.
 measure "$bin" plan "$work/big.yaml" --format json --output /dev/null
-n_s=$m_s n_kb=$m_kb
+n_s=$m_s n_kb=$m_kb n_cpu=$m_cpu
 measure "$bin" plan "$work/big.yaml" --format json --output /dev/null --threads 1
 n1_s=$m_s
 measure "$bin" plan "$work/tenth.yaml" --format json --output "$work/tenth.json"
 t_s=$m_s t_kb=$m_kb
 
 printf '%-50s %8s s %8s MB\n' "reference: syncpath validate (load+checks)" "$v_s" "$((v_kb / 1024))"
+printf '%-50s %s\n' "  its CPU" "$v_cpu"
 printf '%-50s %8s s %8s MB   (%s pairs, %s MB of JSON)\n' "syncpath plan --format json --output FILE" "$p_s" "$((p_kb / 1024))" "$pairs" "$json_mb"
+printf '%-50s %s\n' "  its CPU" "$p_cpu"
+printf '%-50s %8s s\n' "  the same through the page cache only" "$c_s"
+printf '%-50s %s\n' "  its CPU" "$c_cpu"
 printf '%-50s %8s s\n' "  floor: dd of the same $json_mb MB to a file" "$w_s"
 printf '%-50s %8s s %8s MB\n' "syncpath plan --format json --output /dev/null" "$n_s" "$((n_kb / 1024))"
+printf '%-50s %s\n' "  its CPU" "$n_cpu"
 printf '%-50s %8s s\n' "  the same on one thread (--threads 1)" "$n1_s"
 printf '%-50s %8s s %8s MB\n' "plan to a file over 5,000 sources (a tenth)" "$t_s" "$((t_kb / 1024))"
-awk -v vs="$v_s" -v ps="$p_s" -v ns="$n_s" -v n1="$n1_s" -v ws="$w_s" -v vk="$v_kb" -v pk="$p_kb" -v tk="$t_kb" -v cores="$(nproc)" 'BEGIN {
+awk -v vs="$v_s" -v ps="$p_s" -v ns="$n_s" -v n1="$n1_s" -v ws="$w_s" -v cs="$c_s" -v vk="$v_kb" -v pk="$p_kb" -v tk="$t_kb" -v cores="$(nproc)" 'BEGIN {
   printf "ratio planning-added/load time, to a file: %.2f (target <= 1); plan/validate total time: %.2f\n", (ps - vs) / vs, ps / vs
+  printf "  through the page cache only: %.2f\n", (cs - vs) / vs
   printf "  of which writing the JSON alone costs %.2f of the load time (dd floor / validate)\n", ws / vs
   printf "ratio planning-added/load time, without the file: %.2f on %d cores, %.2f on one thread\n", (ns - vs) / vs, cores, (n1 - vs) / vs
   printf "peak memory plan/validate: %.2f; plan memory above validate: %d MB for 5,000,000 pairs; a tenth of the pairs: %d MB\n", pk / vk, (pk - vk) / 1024, tk / 1024
