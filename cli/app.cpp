@@ -90,6 +90,12 @@ bool Report::commit() {
   return true;
 }
 
+void Report::check_written() const {
+  if (*stream_) return;
+  std::string why = staged_buf_ && !staged_buf_->error().empty() ? staged_buf_->error() : "write failed";
+  throw std::runtime_error("cannot write " + (target_.empty() ? std::string("standard output") : target_) + ": " + why);
+}
+
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   Context ctx{out, err};
   ctx.out_is_tty = (&out == &std::cout) && ::isatty(STDOUT_FILENO);

@@ -49,6 +49,9 @@ class Report {
   bool color() const { return color_; }
   // Renames the staged file into place; false (and a message on ctx.err) on failure.
   bool commit();
+  // Throws std::runtime_error ("cannot write FILE: No space left on device") once a write has
+  // failed, so that a long run stops instead of working on for a report that cannot be written.
+  void check_written() const;
 
  private:
   Context& ctx_;

@@ -103,6 +103,7 @@ void run_plan(Context& ctx, const PlanOptions& o) {
         [&](std::string_view run, const StatusCounts& counts) {
           worst = std::max(worst, counts.worst());
           renderer->write(run, counts);
+          report.check_written();  // a full disk stops the run here, not after planning it all
         });
   } else {
     plan_pairs(*topology, *rules, filter, [&](const PairPlan& p) {
