@@ -44,7 +44,8 @@ Report::Report(Context& ctx, const CommonOptions& opts) : ctx_(ctx), stream_(&ct
   staged_ = target_ + ".partial";
   // SYNCPATH_DIRECT_IO=off: every byte through the page cache (see docs/plan.md, "Writing
   // large reports").
-  std::string_view direct_env = std::getenv("SYNCPATH_DIRECT_IO") ? std::getenv("SYNCPATH_DIRECT_IO") : "";
+  const char* env = std::getenv("SYNCPATH_DIRECT_IO");
+  std::string_view direct_env = env ? env : "";
   bool direct = true;
   if (direct_env == "off" || direct_env == "0" || direct_env == "no" || direct_env == "false")
     direct = false;

@@ -39,16 +39,21 @@ char* aligned_block(std::size_t align, std::size_t size) {
 
 ReportFile::ReportFile(const std::string& path, bool direct, std::size_t block) : path_(path), block_(block) {
   if (block_ == 0 || block_ % kAlign != 0) throw std::invalid_argument("ReportFile: the block must be a multiple of 4096");
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd_ < 0)
-    throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno) +
-                             " (check the directory exists and is writable)");
-  // A filesystem without direct I/O (tmpfs, many FUSE ones) refuses this open: every block
-  // then goes through the page cache.
-  if (direct) direct_fd_ = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+  all_.reserve(kQueue + 1);
+  free_.reserve(kQueue + 1);
   fill_ = aligned_block(kAlign, block_);
   all_.push_back(fill_);
   limit_ = block_;
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd_ < 0) {
+    int e = errno;
+    std::free(fill_);  // no destructor runs for a constructor that throws
+    throw std::runtime_error("cannot write " + path + ": " + std::strerror(e) +
+                             " (check the directory exists and is writable)");
+  }
+  // A filesystem without direct I/O (tmpfs, many FUSE ones) refuses this open: every block
+  // then goes through the page cache.
+  if (direct) direct_fd_ = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
 }
 
 ReportFile::~ReportFile() {
@@ -102,16 +107,24 @@ void ReportFile::write_block() {
     std::lock_guard lock(m_);
     if (!disk_error_.empty()) fail(disk_error_);
     if (!direct_off_ && !failed_ && (!free_.empty() || all_.size() <= kQueue)) {
-      jobs_.push_back({fill_, len_, offset_});
-      if (free_.empty()) {
-        all_.push_back(aligned_block(kAlign, block_));
-        free_.push_back(all_.back());
+      // What can throw (the thread, a new block, the queue's memory) comes first and changes
+      // nothing when it does: this block and the later ones then go through the page cache.
+      try {
+        if (!disk_.joinable()) disk_ = std::thread([this] { disk_loop(); });
+        if (free_.empty()) {
+          all_.push_back(aligned_block(kAlign, block_));  // all_ and free_ have room reserved
+          free_.push_back(all_.back());
+        }
+        jobs_.push_back({fill_, len_, offset_});
+        queued = true;
+      } catch (const std::exception&) {
+        direct_off_ = true;
       }
+    }
+    if (queued) {
       fill_ = free_.back();  // the job's block is the disk thread's until it comes back
       free_.pop_back();
-      if (!disk_.joinable()) disk_ = std::thread([this] { disk_loop(); });
       cv_.notify_all();
-      queued = true;
     }
   }
   if (!queued && !failed_) write_at(fd_, fill_, len_, offset_);
