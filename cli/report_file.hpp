@@ -41,7 +41,7 @@ class ReportFile : public std::streambuf {
   std::streamsize xsputn(const char* s, std::streamsize n) override;
   int_type overflow(int_type c) override;
   // Writes what is buffered through the page cache (the next block is shortened so that the
-  // blocks after it start aligned again).
+  // blocks after it start aligned again) and waits until the queued blocks are written.
   int sync() override;
 
  private:

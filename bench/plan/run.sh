@@ -8,7 +8,9 @@
 # peaks are close although one run plans ten times the pairs. Beside it, in the same run: the
 # same plan with every byte through the page cache (SYNCPATH_DIRECT_IO=off), the floor of
 # writing that much JSON to a file (dd of the same size), and the plan to /dev/null on every
-# core and on one thread (the planning without the file). Each run's user and system CPU too.
+# core and on one thread (the planning without the file), and that plan to /dev/null while an
+# unrelated dd writes as many bytes with O_DIRECT (what the disk alone costs the cores). Each
+# run's user and system CPU too.
 # Usage: bench/plan/run.sh [BUILD_DIR]   (default build/, built if missing). Not run by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,7 +36,10 @@ measure() {
     # previous run's gigabytes, still being flushed, from slowing this one.
     rm -f "$work/plan.json" "$work/tenth.json" "$work/floor.bin"
     sync
+    local bg=""
+    if [[ -n ${beside:-} ]]; then (sleep "$v_s"; eval "$beside") & bg=$!; fi
     /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" >/dev/null 2>"$work/err.txt" || true
+    [[ -z $bg ]] || wait "$bg" || { echo "bench: '$beside' failed (does $work take O_DIRECT?)" >&2; exit 1; }
     read -r s kb u sys < <(tail -n 1 "$work/time.txt") || { echo "bench: $* did not run:" >&2; cat "$work/err.txt" >&2; exit 1; }
     if [[ -z $best_s ]] || awk -v x="$s" -v y="$best_s" 'BEGIN { exit !(x < y) }'; then
       best_s=$s best_kb=$kb best_cpu="user $u s, system $sys s"
@@ -65,6 +70,12 @@ measure "$bin" plan "$work/big.yaml" --format json --output /dev/null
 n_s=$m_s n_kb=$m_kb n_cpu=$m_cpu
 measure "$bin" plan "$work/big.yaml" --format json --output /dev/null --threads 1
 n1_s=$m_s
+# The plan to /dev/null again, while an unrelated dd writes as many bytes directly to the disk
+# (oflag=direct, started when the loading ends): what the disk alone costs this machine's cores.
+beside="dd if=/dev/zero of='$work/floor.bin' bs=4M count=$((json_mb / 4)) oflag=direct status=none"
+measure "$bin" plan "$work/big.yaml" --format json --output /dev/null
+d_s=$m_s d_cpu=$m_cpu
+beside=""
 measure "$bin" plan "$work/tenth.yaml" --format json --output "$work/tenth.json"
 t_s=$m_s t_kb=$m_kb
 
@@ -78,11 +89,14 @@ printf '%-50s %8s s\n' "  floor: dd of the same $json_mb MB to a file" "$w_s"
 printf '%-50s %8s s %8s MB\n' "syncpath plan --format json --output /dev/null" "$n_s" "$((n_kb / 1024))"
 printf '%-50s %s\n' "  its CPU" "$n_cpu"
 printf '%-50s %8s s\n' "  the same on one thread (--threads 1)" "$n1_s"
+printf '%-50s %8s s\n' "  the same beside a direct dd of $json_mb MB" "$d_s"
+printf '%-50s %s\n' "  its CPU" "$d_cpu"
 printf '%-50s %8s s %8s MB\n' "plan to a file over 5,000 sources (a tenth)" "$t_s" "$((t_kb / 1024))"
-awk -v vs="$v_s" -v ps="$p_s" -v ns="$n_s" -v n1="$n1_s" -v ws="$w_s" -v cs="$c_s" -v vk="$v_kb" -v pk="$p_kb" -v tk="$t_kb" -v cores="$(nproc)" 'BEGIN {
+awk -v vs="$v_s" -v ps="$p_s" -v ns="$n_s" -v n1="$n1_s" -v ws="$w_s" -v cs="$c_s" -v ds="$d_s" -v vk="$v_kb" -v pk="$p_kb" -v tk="$t_kb" -v cores="$(nproc)" 'BEGIN {
   printf "ratio planning-added/load time, to a file: %.2f (target <= 1); plan/validate total time: %.2f\n", (ps - vs) / vs, ps / vs
   printf "  through the page cache only: %.2f\n", (cs - vs) / vs
   printf "  of which writing the JSON alone costs %.2f of the load time (dd floor / validate)\n", ws / vs
   printf "ratio planning-added/load time, without the file: %.2f on %d cores, %.2f on one thread\n", (ns - vs) / vs, cores, (n1 - vs) / vs
+  printf "  without the file but beside a direct dd of as many bytes: %.2f\n", (ds - vs) / vs
   printf "peak memory plan/validate: %.2f; plan memory above validate: %d MB for 5,000,000 pairs; a tenth of the pairs: %d MB\n", pk / vk, (pk - vk) / 1024, tk / 1024
 }'
