@@ -560,9 +560,9 @@ class Planner {
     if (o.attached) {
       auto& st = add_step(j, "attach_vpc", true, g.id, " is attached to ", o.network->id);
       if (o.vswitch) {
-        st.detail += " (vSwitch ";
-        st.detail += o.vswitch->id;
-        st.detail += ')';
+        put(st.detail, " (vSwitch ");
+        put(st.detail, o.vswitch->id);
+        put(st.detail, ")");
       }
       st.network = o.network->id;
       st.vswitch = o.vswitch ? o.vswitch->id : "";
@@ -861,9 +861,9 @@ class Planner {
     rule_cache_.emplace_back(relation, rule);
     return rule;
   }
-  PairPlan scratch_;
+  PairPlan scratch_;             // reused: a pair's strings and vectors keep their capacity
   std::vector<PlanStep> spare_;  // steps of earlier pairs, reused by add_step
-  std::size_t used_ = 0;         // steps the judgement being made has so far  // reused: a pair's strings and vectors keep their capacity
+  std::size_t used_ = 0;         // steps the judgement being made has so far
 };
 
 }  // namespace

@@ -25,9 +25,6 @@ constexpr std::array<bool, 256> kEscape = [] {
   t['"'] = t['\\'] = true;
   return t;
 }();
-}  // namespace
-
-namespace {
 
 // The index of the first byte of `s` that JSON must escape, or s.size(). Sixteen bytes at a
 // time with SSE2 (every x86-64 has it), then eight with plain integers (a byte below 0x20, '"'
@@ -91,8 +88,6 @@ void put_string(Out& out, std::string_view s) {
   out.append(s.data() + start, s.size() - start);
   out += '"';
 }
-
-
 
 // `prefix` is `,"key":`, written whole.
 template <class Out>
