@@ -32,15 +32,15 @@ const char* kind_name(ChangeKind k) {
 }
 
 void run_diff(Context& ctx, const DiffOptions& o) {
+  Diagnostics diags;
+  SourceTexts texts;
   std::optional<Rules> storage;
-  const Rules* rules = load_rules_option(ctx, o.common, o.rules_dir, storage);
-  if (!rules) return;
-  auto old_t = load_topology_option(ctx, o.common, o.old_file);
-  auto new_t = load_topology_option(ctx, o.common, o.new_file);
-  if (!old_t || !new_t) {
-    ctx.exit_code = kBadInput;
-    return;
-  }
+  const Rules* rules = load_rules_option(o.rules_dir, storage, diags, texts);
+  if (!rules) return report_unusable(ctx, o.common, diags, texts, kDiffSchemaVersion);
+  auto old_t = load_topology_option(o.old_file, diags, texts);
+  auto new_t = load_topology_option(o.new_file, diags, texts);
+  if (!old_t || !new_t) return report_unusable(ctx, o.common, diags, texts, kDiffSchemaVersion);
+  if (o.common.format != "json") print_diagnostics(ctx, o.common, diags, texts);  // warnings
   auto changes = diff_plans(*old_t, *new_t, *rules);
   std::size_t worse = 0, better = 0;
   for (const auto& c : changes) {
@@ -51,7 +51,8 @@ void run_diff(Context& ctx, const DiffOptions& o) {
   auto& out = report.stream();
   auto status = [](const std::optional<PairStatus>& s) { return s ? std::string(status_name(*s)) : std::string("-"); };
   if (o.common.format == "json") {
-    out << "{\"changes\":[";
+    out << "{\"schema_version\":" << kDiffSchemaVersion << ",\"diagnostics\":" << json_diagnostics(diags)
+        << ",\"changes\":[";
     for (std::size_t i = 0; i < changes.size(); ++i) {
       const auto& c = changes[i];
       out << (i ? ",\n" : "\n") << "{\"resource_group\":";
@@ -92,9 +93,9 @@ void run_diff(Context& ctx, const DiffOptions& o) {
       if (c.old_path != c.new_path) out << "  path: " << path_text(c.old_path) << "  =>  " << path_text(c.new_path) << '\n';
       if (o.common.quiet) continue;
       for (const auto& st : c.steps_removed)
-        out << "  - [" << (st.done ? "done" : "todo") << "] " << st.action << ": " << st.detail << '\n';
+        out << "  - [" << (st.done ? "done" : "todo") << "] " << to_string(st.action) << ": " << st.detail << '\n';
       for (const auto& st : c.steps_added)
-        out << "  + [" << (st.done ? "done" : "todo") << "] " << st.action << ": " << st.detail << '\n';
+        out << "  + [" << (st.done ? "done" : "todo") << "] " << to_string(st.action) << ": " << st.detail << '\n';
     }
     out << changes.size() << " pairs changed: " << worse << " worse, " << better << " better\n";
   }

@@ -19,44 +19,61 @@
 
 namespace syncpath::cli {
 
-void print_diagnostics(Context& ctx, const CommonOptions& opts, const Diagnostics& diags,
-                       const std::vector<std::pair<std::string, std::string>>& texts) {
-  if (opts.format == "json") {
-    render_json(ctx.out, diags);
-    return;
-  }
+void print_diagnostics(Context& ctx, const CommonOptions& opts, const Diagnostics& diags, const SourceTexts& texts) {
   bool color = ctx.err_is_tty && !opts.no_color;
-  for (const auto& d : diags.items()) {
+  // One pass per file, so that thousands of warnings on a large topology cost one scan of it.
+  std::vector<std::string> files;
+  for (const auto& d : diags.items())
+    if (std::find(files.begin(), files.end(), d.pos.file) == files.end()) files.push_back(d.pos.file);
+  for (const auto& file : files) {
+    Diagnostics of_file;
+    for (const auto& d : diags.items())
+      if (d.pos.file == file) of_file.add(d);
     const std::string* text = nullptr;
     for (const auto& [f, t] : texts)
-      if (f == d.pos.file) text = &t;
-    render_text(ctx.err, d, text, color);
+      if (f == file) text = &t;
+    render_text(ctx.err, of_file, file, text, color);
   }
 }
 
-const Rules* load_rules_option(Context& ctx, const CommonOptions& opts, const std::string& dir,
-                               std::optional<Rules>& storage) {
+void report_unusable(Context& ctx, const CommonOptions& opts, const Diagnostics& diags, const SourceTexts& texts,
+                     int schema_version) {
+  ctx.exit_code = kBadInput;
+  if (opts.format != "json") {
+    print_diagnostics(ctx, opts, diags, texts);
+    return;
+  }
+  Report report(ctx, opts);
+  report.stream() << "{\"schema_version\":" << schema_version << ",\"diagnostics\":" << json_diagnostics(diags) << "}\n";
+  report.commit();
+}
+
+Diagnostic command_line_problem(const std::string& file, std::string code, std::string message) {
+  Diagnostic d;
+  d.pos = {file, 0, 0};
+  d.code = std::move(code);
+  d.message = std::move(message);
+  return d;
+}
+
+const Rules* load_rules_option(const std::string& dir, std::optional<Rules>& storage, Diagnostics& problems,
+                               SourceTexts& texts) {
   if (dir.empty()) return &default_rules();
   auto loaded = load_rules_dir(dir);
   if (!loaded.ok()) {
-    print_diagnostics(ctx, opts, loaded.diagnostics, loaded.texts);
-    ctx.exit_code = kBadInput;
+    problems.append(loaded.diagnostics);
+    texts.insert(texts.end(), loaded.texts.begin(), loaded.texts.end());
     return nullptr;
   }
   storage = std::move(loaded.rules);
   return &*storage;
 }
 
-std::optional<Topology> load_topology_option(Context& ctx, const CommonOptions& opts, const std::string& path) {
+std::optional<Topology> load_topology_option(const std::string& path, Diagnostics& diags, SourceTexts& texts) {
   LoadResult loaded = load_topology_file(path);
-  if (!loaded.diagnostics.empty()) print_diagnostics(ctx, opts, loaded.diagnostics, {{path, loaded.source_text}});
-  if (!loaded.ok()) {
-    if (opts.format != "json")
-      ctx.err << path << ": invalid: " << loaded.diagnostics.error_count() << " errors, "
-              << loaded.diagnostics.warning_count() << " warnings\n";
-    ctx.exit_code = kBadInput;
-    return std::nullopt;
-  }
+  diags.append(loaded.diagnostics);
+  texts.emplace_back(path, std::move(loaded.source_text));
+  if (!loaded.ok()) return std::nullopt;
   return std::move(loaded.topology);
 }
 
@@ -65,36 +82,58 @@ namespace {
 struct PlanOptions {
   CommonOptions common;
   std::string topology;
-  std::vector<std::string> groups, sources;
+  std::vector<std::string> groups, sources, tasks;
   std::string rules_dir;
   std::string fix_file;
   unsigned threads = 0;  // 0: one per core
 };
 
 void run_plan(Context& ctx, const PlanOptions& o) {
+  Diagnostics diags;
+  SourceTexts texts;
   std::optional<Rules> rules_storage;
-  const Rules* rules = load_rules_option(ctx, o.common, o.rules_dir, rules_storage);
-  if (!rules) return;
-  auto topology = load_topology_option(ctx, o.common, o.topology);
-  if (!topology) return;
-  PlanFilter filter{o.groups, o.sources};
-  std::vector<std::string> unknown;
-  for (const auto& g : o.groups)
-    if (!topology->find_group(g)) unknown.push_back("--rg " + g + ": no resource group with that id in " + o.topology);
-  for (const auto& s : o.sources)
-    if (!topology->find_source(s)) unknown.push_back("--source " + s + ": no data source with that name in " + o.topology);
-  if (!unknown.empty()) {
-    for (const auto& u : unknown) ctx.err << "syncpath plan: " << u << '\n';
-    ctx.exit_code = kBadInput;
-    return;
+  const Rules* rules = load_rules_option(o.rules_dir, rules_storage, diags, texts);
+  if (!rules) return report_unusable(ctx, o.common, diags, texts, kPlanSchemaVersion);
+  auto topology = load_topology_option(o.topology, diags, texts);
+  if (!topology) {
+    if (o.common.format != "json")
+      ctx.err << o.topology << ": invalid: " << diags.error_count() << " errors, " << diags.warning_count()
+              << " warnings\n";
+    return report_unusable(ctx, o.common, diags, texts, kPlanSchemaVersion);
   }
+  PlanFilter filter{o.groups, o.sources, o.tasks};
+  Diagnostics unknown;
+  for (const auto& g : o.groups)
+    if (!topology->find_group(g))
+      unknown.add(command_line_problem(o.topology, "unknown-resource-group",
+                                       "--rg " + g + ": no resource group with that id in " + o.topology));
+  for (const auto& s : o.sources)
+    if (!topology->find_source(s))
+      unknown.add(command_line_problem(o.topology, "unknown-source",
+                                       "--source " + s + ": no data source with that name in " + o.topology));
+  for (const auto& t : o.tasks)
+    if (!topology->find_task(t))
+      unknown.add(command_line_problem(o.topology, "unknown-task", "--task " + t + ": no task with that name in " +
+                                                                       o.topology + " (tasks are listed under `tasks:`)"));
+  if (!unknown.empty()) {
+    if (o.common.format != "json") {
+      for (const auto& u : unknown.items()) ctx.err << "syncpath plan: " << u.message << '\n';
+      ctx.exit_code = kBadInput;
+      return;
+    }
+    return report_unusable(ctx, o.common, unknown, {}, kPlanSchemaVersion);
+  }
+  // Warnings: on stderr in text, inside the document in json.
+  if (o.common.format != "json") print_diagnostics(ctx, o.common, diags, texts);
 
   Report report(ctx, o.common);
   RenderOptions ro;
   ro.color = report.color();
   ro.quiet = o.common.quiet;
+  ro.diagnostics = &diags;
   auto renderer = make_plan_renderer(o.common.format, report.stream(), *topology, ro);
   PairStatus worst = PairStatus::ready;
+  renderer->groups(group_steps(*topology, *rules, filter));
   renderer->begin();
   if (renderer->per_pair()) {  // text and json: planned on every core, written in order
     unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -111,6 +150,9 @@ void run_plan(Context& ctx, const PlanOptions& o) {
       renderer->pair(p);
     });
   }
+  // The tasks' verdicts: for the tasks asked for, or for every task when the whole plan is.
+  const bool whole = o.groups.empty() && o.sources.empty();
+  if (!topology->tasks.empty() && (whole || !o.tasks.empty())) renderer->tasks(plan_tasks(*topology, *rules, o.tasks));
   renderer->end();
   if (!report.commit()) {
     ctx.exit_code = kBadInput;
@@ -124,7 +166,7 @@ void run_plan(Context& ctx, const PlanOptions& o) {
     text << in.rdbuf();
     FixResult fixed = fix_topology(text.str(), o.topology, *rules);
     if (!fixed.ok) {
-      print_diagnostics(ctx, o.common, fixed.diagnostics, {{o.topology, fixed.source_text}});
+      print_diagnostics(ctx, o.common, fixed.diagnostics, {{o.topology, fixed.source_text}});  // stderr, as --fix reports
       ctx.exit_code = kBadInput;
       return;
     }
@@ -147,7 +189,7 @@ void run_plan(Context& ctx, const PlanOptions& o) {
       ctx.err << "syncpath plan: wrote " << o.fix_file << " with " << fixed.applied.size() << " changes applied";
       if (!fixed.unfixable.empty()) ctx.err << "; " << fixed.unfixable.size() << " steps are not fixable by configuration:";
       ctx.err << '\n';
-      for (const auto& st : fixed.unfixable) ctx.err << "  " << st.action << ": " << st.detail << '\n';
+      for (const auto& st : fixed.unfixable) ctx.err << "  " << to_string(st.action) << ": " << st.detail << '\n';
     }
   }
 }
@@ -160,6 +202,7 @@ void add_plan_command(CLI::App& app, Context& ctx) {
   sub->add_option("topology", opts->topology, "Topology file (YAML)")->required();
   sub->add_option("--rg", opts->groups, "Only this resource group (repeatable)");
   sub->add_option("--source", opts->sources, "Only this data source (repeatable)");
+  sub->add_option("--task", opts->tasks, "Only the pairs of this task: its two groups with its two data sources (repeatable)");
   sub->add_option("--rules", opts->rules_dir, "Load the rules from this folder of *.yaml files instead of the built-in ones");
   sub->add_option("--fix", opts->fix_file, "Write a topology with every fixable to-do step applied to FILE");
   sub->add_option("--threads", opts->threads, "Plan on N threads (text and json; default: one per core)")

@@ -13,6 +13,8 @@ namespace syncpath::cli {
 
 namespace {
 
+constexpr int kValidateSchemaVersion = 1;  // docs/json.md
+
 std::string plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
@@ -22,10 +24,10 @@ void run_validate(Context& ctx, const CommonOptions& opts, const std::string& pa
   Report report(ctx, opts);
   const bool valid = r.ok();
   if (opts.format == "json") {
-    // The diagnostics' shape is render_json's; validate adds its verdict and counts beside it.
-    std::ostringstream diagnostics;
-    render_json(diagnostics, r.diagnostics);
-    nlohmann::json doc = nlohmann::json::parse(diagnostics.str());
+    // The diagnostics' shape is every document's; validate adds its verdict and counts beside it.
+    nlohmann::ordered_json doc;
+    doc["schema_version"] = kValidateSchemaVersion;
+    doc["diagnostics"] = nlohmann::ordered_json::parse(json_diagnostics(r.diagnostics));
     doc["valid"] = valid;
     if (r.topology) {
       const auto& t = *r.topology;
@@ -33,20 +35,21 @@ void run_validate(Context& ctx, const CommonOptions& opts, const std::string& pa
                         {"links", t.links.size()},
                         {"resource_groups", t.resource_groups.size()},
                         {"data_sources", t.data_sources.size()},
+                        {"tasks", t.tasks.size()},
                         {"errors", r.diagnostics.error_count()},
                         {"warnings", r.diagnostics.warning_count()}};
     }
-    report.stream() << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    report.stream() << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
   } else {
     const bool color = ctx.err_is_tty && !opts.no_color;
-    for (const auto& d : r.diagnostics.items())
-      render_text(ctx.err, d, r.source_text.empty() ? nullptr : &r.source_text, color);
+    render_text(ctx.err, r.diagnostics, path, r.source_text.empty() ? nullptr : &r.source_text, color);
     if (valid) {
       if (!opts.quiet) {
         const auto& t = *r.topology;
         report.stream() << "ok: " << path << ": " << plural(t.networks.size(), "network") << ", "
                         << plural(t.links.size(), "link") << ", " << plural(t.resource_groups.size(), "resource group")
                         << ", " << plural(t.data_sources.size(), "data source");
+        if (!t.tasks.empty()) report.stream() << ", " << plural(t.tasks.size(), "task");
         if (auto w = r.diagnostics.warning_count()) report.stream() << " (" << plural(w, "warning") << ")";
         report.stream() << '\n';
       }

@@ -38,7 +38,7 @@ void run_whichgroup(Context& ctx, const WhichOptions& o) {
   Report report(ctx, o.common);
   auto& out = report.stream();
   if (o.common.format == "json") {
-    out << "{\"file\":";
+    out << "{\"schema_version\":" << kWhichgroupSchemaVersion << ",\"file\":";
     json_string(out, o.log);
     out << ",\"tasks\":[";
     for (std::size_t i = 0; i < runs.size(); ++i) {

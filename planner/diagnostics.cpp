@@ -8,11 +8,15 @@
 namespace syncpath {
 
 void Diagnostics::error(SourcePos pos, std::string code, std::string message) {
-  items_.push_back({std::move(pos), Severity::error, std::move(code), std::move(message)});
+  items_.push_back({std::move(pos), Severity::error, std::move(code), std::move(message), std::nullopt});
 }
 
 void Diagnostics::warning(SourcePos pos, std::string code, std::string message) {
-  items_.push_back({std::move(pos), Severity::warning, std::move(code), std::move(message)});
+  items_.push_back({std::move(pos), Severity::warning, std::move(code), std::move(message), std::nullopt});
+}
+
+void Diagnostics::consequence(SourcePos pos, SourcePos cause, std::string code, std::string message) {
+  items_.push_back({std::move(pos), Severity::error, std::move(code), std::move(message), std::move(cause)});
 }
 
 void Diagnostics::append(const Diagnostics& other) {
@@ -29,9 +33,14 @@ std::size_t Diagnostics::error_count() const {
 std::size_t Diagnostics::warning_count() const { return items_.size() - error_count(); }
 
 void Diagnostics::sort() {
+  // A consequence sorts by its cause's position, after everything that is at that position
+  // itself (the cause among it).
   std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    return std::tie(a.pos.file, a.pos.line, a.pos.column) <
-           std::tie(b.pos.file, b.pos.line, b.pos.column);
+    const SourcePos& pa = a.caused_by ? *a.caused_by : a.pos;
+    const SourcePos& pb = b.caused_by ? *b.caused_by : b.pos;
+    const bool ca = a.caused_by.has_value(), cb = b.caused_by.has_value();
+    return std::tie(pa.file, pa.line, pa.column, ca, a.pos.line, a.pos.column) <
+           std::tie(pb.file, pb.line, pb.column, cb, b.pos.line, b.pos.column);
   });
 }
 
@@ -39,22 +48,26 @@ const char* to_string(Severity s) { return s == Severity::error ? "error" : "war
 
 namespace {
 
-std::string_view line_of(const std::string& text, int line) {
-  std::size_t start = 0;
-  for (int i = 1; i < line; ++i) {
-    start = text.find('\n', start);
-    if (start == std::string::npos) return {};
-    ++start;
-  }
+// The line of `text` that starts at byte `start`, without its line break.
+std::string_view line_at(const std::string& text, std::size_t start) {
   auto end = text.find('\n', start);
   std::string_view result(text.data() + start, (end == std::string::npos ? text.size() : end) - start);
   if (!result.empty() && result.back() == '\r') result.remove_suffix(1);
   return result;
 }
 
-}  // namespace
+// Where line `line` starts, scanning from line `from_line` at byte `from`; npos past the end.
+std::size_t line_start(const std::string& text, int line, int from_line = 1, std::size_t from = 0) {
+  std::size_t start = from;
+  for (int i = from_line; i < line; ++i) {
+    start = text.find('\n', start);
+    if (start == std::string::npos) return std::string::npos;
+    ++start;
+  }
+  return start;
+}
 
-void render_text(std::ostream& out, const Diagnostic& d, const std::string* source_text, bool color) {
+void render_one(std::ostream& out, const Diagnostic& d, const std::string_view* text, bool color) {
   const char* bold = color ? "\033[1m" : "";
   const char* sev = color ? (d.severity == Severity::error ? "\033[1;31m" : "\033[1;35m") : "";
   const char* reset = color ? "\033[0m" : "";
@@ -62,17 +75,55 @@ void render_text(std::ostream& out, const Diagnostic& d, const std::string* sour
   if (d.pos.line > 0) out << ':' << d.pos.line << ':' << d.pos.column;
   out << ":" << reset << ' ' << sev << to_string(d.severity) << ":" << reset << ' ' << d.message
       << " [" << d.code << "]\n";
-  if (!source_text || d.pos.line <= 0) return;
-  auto text = line_of(*source_text, d.pos.line);
-  if (text.empty() && d.pos.column > 1) return;
-  out << "  " << text << "\n  ";
+  if (!text) return;
+  if (text->empty() && d.pos.column > 1) return;
+  out << "  " << *text << "\n  ";
   // Keep tabs so the caret lines up under tab-indented text.
-  for (int i = 1; i < d.pos.column && static_cast<std::size_t>(i - 1) < text.size(); ++i)
-    out << (text[static_cast<std::size_t>(i - 1)] == '\t' ? '\t' : ' ');
+  for (int i = 1; i < d.pos.column && static_cast<std::size_t>(i - 1) < text->size(); ++i)
+    out << ((*text)[static_cast<std::size_t>(i - 1)] == '\t' ? '\t' : ' ');
   out << sev << '^' << reset << '\n';
 }
 
-void render_json(std::ostream& out, const Diagnostics& diags) {
+}  // namespace
+
+void render_text(std::ostream& out, const Diagnostics& diags, const std::string& file, const std::string* source_text,
+                 bool color) {
+  // Lines already found, so that many diagnostics on a large file cost one scan of it.
+  std::vector<std::pair<int, std::size_t>> known{{1, 0}};  // (line, start), ascending
+  for (const auto& d : diags.items()) {
+    if (!source_text || d.pos.file != file || d.pos.line <= 0) {
+      render_one(out, d, nullptr, color);
+      continue;
+    }
+    auto it = std::upper_bound(known.begin(), known.end(), std::make_pair(d.pos.line, std::string::npos));
+    const auto& [from_line, from] = *std::prev(it);
+    std::size_t start = line_start(*source_text, d.pos.line, from_line, from);
+    if (start == std::string::npos) {
+      render_one(out, d, nullptr, color);
+      continue;
+    }
+    if (it == known.end() || it->first != d.pos.line) known.insert(it, {d.pos.line, start});
+    std::string_view text = line_at(*source_text, start);
+    render_one(out, d, &text, color);
+  }
+}
+
+void render_text(std::ostream& out, const Diagnostic& d, const std::string* source_text, bool color) {
+  if (!source_text || d.pos.line <= 0) {
+    render_one(out, d, nullptr, color);
+    return;
+  }
+  std::size_t start = line_start(*source_text, d.pos.line);
+  if (start == std::string::npos) {
+    render_one(out, d, nullptr, color);
+    return;
+  }
+  std::string_view text = line_at(*source_text, start);
+  render_one(out, d, &text, color);
+}
+
+namespace {
+nlohmann::json diagnostics_list(const Diagnostics& diags) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& d : diags.items()) {
     list.push_back({{"file", d.pos.file},
@@ -82,6 +133,16 @@ void render_json(std::ostream& out, const Diagnostics& diags) {
                     {"code", d.code},
                     {"message", d.message}});
   }
+  return list;
+}
+}  // namespace
+
+std::string json_diagnostics(const Diagnostics& diags) {
+  return diagnostics_list(diags).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void render_json(std::ostream& out, const Diagnostics& diags) {
+  nlohmann::json list = diagnostics_list(diags);
   // Messages quote the input, which need not be UTF-8: replace bad bytes rather than throw.
   out << nlohmann::json{{"diagnostics", list}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct Diagnostic {
   Severity severity = Severity::error;
   std::string code;     // stable, kebab-case, e.g. "unknown-key"
   std::string message;  // plain sentence; never contains a secret
+  // Set on an error that follows from another one (a reference to an item whose own
+  // definition is broken): where that root cause is. sort() puts it right after its cause.
+  std::optional<SourcePos> caused_by;
 };
 
 class Diagnostics {
@@ -29,6 +33,8 @@ class Diagnostics {
   void error(SourcePos pos, std::string code, std::string message);
   void warning(SourcePos pos, std::string code, std::string message);
   void add(Diagnostic d) { items_.push_back(std::move(d)); }
+  // An error caused by the problem reported at `cause` (see Diagnostic::caused_by).
+  void consequence(SourcePos pos, SourcePos cause, std::string code, std::string message);
   void append(const Diagnostics& other);
 
   const std::vector<Diagnostic>& items() const { return items_; }
@@ -36,7 +42,8 @@ class Diagnostics {
   std::size_t error_count() const;
   std::size_t warning_count() const;
   bool empty() const { return items_.empty(); }
-  // Sorted by file, line, column; stable for equal positions.
+  // Root causes first: sorted by file, line, column (stable for equal positions), each error
+  // caused by another placed right after the one that causes it.
   void sort();
 
  private:
@@ -49,8 +56,14 @@ const char* to_string(Severity s);
 // `source_text` (the whole file's text) is given and the line exists.
 void render_text(std::ostream& out, const Diagnostic& d, const std::string* source_text,
                  bool color);
+// Every diagnostic of `diags` as above; `source_text` is the text of the file they name
+// (others get no caret). Finds the lines in one pass, however many diagnostics there are.
+void render_text(std::ostream& out, const Diagnostics& diags, const std::string& file,
+                 const std::string* source_text, bool color);
 // {"diagnostics":[{"file","line","column","severity","code","message"}]}
 void render_json(std::ostream& out, const Diagnostics& diags);
+// The list alone, `[{...},...]` compact, for documents that hold diagnostics among other keys.
+std::string json_diagnostics(const Diagnostics& diags);
 
 // "did you mean" helper: the candidate nearest to `word` by edit distance, or "" if none is
 // close enough to be a plausible typo.

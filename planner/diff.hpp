@@ -9,6 +9,9 @@
 
 namespace syncpath {
 
+// The diff JSON's schema_version (docs/json.md).
+inline constexpr int kDiffSchemaVersion = 1;
+
 enum class ChangeKind { changed, added, removed };
 
 struct PairChange {

@@ -30,79 +30,107 @@ class Applier {
  public:
   Applier(YAML::Node root, const Topology& t) : root_(root), t_(t) {}
 
-  // True when the step changed the tree.
+  // True when the step is applied (it changed the tree, or is carried by another step's change).
   bool apply(const PlanStep& st) {
-    const auto& a = st.action;
-    if (a == "create_vpc") return create_vpc(st);
-    if (a == "attach_vpc") {
-      auto g = find_item(root_["resource_groups"], "id", st.resource_group);
-      if (!g || st.vswitch.empty()) return false;
-      auto at = flow_map();
-      at["network"] = st.network;
-      at["vswitch"] = st.vswitch;
-      at["scope"] = "vpc";
-      g["attachments"].push_back(at);
-      return true;
-    }
-    if (a == "create_link") {
-      auto l = flow_map();
-      l["id"] = st.link;
-      l["kind"] = st.link_kind;
-      YAML::Node between(YAML::NodeType::Sequence);
-      between.SetStyle(YAML::EmitterStyle::Flow);
-      between.push_back(st.network);
-      between.push_back(st.peer);
-      l["between"] = between;
-      root_["links"].push_back(l);
-      return true;
-    }
-    if (a == "add_network_route") {
-      auto n = find_item(root_["networks"], "id", st.network);
-      if (!n || !st.destination) return false;
-      replace_route(n["routes"], "destination", st.destination->str());
-      auto r = flow_map();
-      r["destination"] = st.destination->str();
-      r["via"] = st.link;
-      n["routes"].push_back(r);
-      return true;
-    }
-    if (a == "add_rg_route") {
-      auto g = find_item(root_["resource_groups"], "id", st.resource_group);
-      if (!g || !st.destination) return false;
-      auto r = flow_map();
-      r["destination"] = st.destination->str();
-      r["network"] = st.network;
-      g["routes"].push_back(r);
-      return true;
-    }
-    if (a == "add_whitelist") {
-      auto s = find_item(root_["data_sources"], "name", st.data_source);
-      if (!s || !st.cidr) return false;
-      s["whitelist"].push_back(st.cidr->str());
-      return true;
-    }
-    if (a == "add_security_group_rule") {
-      auto s = find_item(root_["data_sources"], "name", st.data_source);
-      if (!s || !st.cidr) return false;
-      auto r = flow_map();
-      r["protocol"] = st.protocol.empty() ? std::string("tcp") : st.protocol;
-      r["port"] = st.port;
-      r["source"] = st.cidr->str();
-      s["security_group"]["ingress"].push_back(r);
-      return true;
-    }
-    if (a == "add_nat_gateway") {
-      auto n = find_item(root_["networks"], "id", st.network);
-      if (!n || st.vswitch.empty()) return false;
-      auto nat = flow_map();
-      nat["vswitch"] = st.vswitch;
-      n["internet_nat"] = nat;
-      return true;
+    switch (st.action) {
+      case StepAction::create_vpc: return create_vpc(st);
+      case StepAction::attach_vpc: return attach_vpc(st);
+      case StepAction::create_link: return create_link(st);
+      // A link in the topology is one the other account has authorized: the link create_link
+      // writes says it.
+      case StepAction::grant_cen_instance: return !st.link.empty();
+      case StepAction::accept_vpc_peering: {
+        auto l = find_item(root_["links"], "id", st.link);
+        if (!l) return false;
+        l["accepted"] = true;
+        return true;
+      }
+      case StepAction::add_network_route: return add_network_route(st);
+      case StepAction::add_rg_route: return add_rg_route(st);
+      case StepAction::add_whitelist: return add_whitelist(st);
+      case StepAction::add_security_group_rule: return add_security_group_rule(st);
+      case StepAction::add_nat_gateway: return add_nat_gateway(st);
+      case StepAction::upgrade_edition:      // a purchase
+      case StepAction::use_exclusive_group:  // a choice of group, or of database settings
+      case StepAction::migrate_to_vpc:       // moving a database
+        return false;
     }
     return false;
   }
 
  private:
+  bool attach_vpc(const PlanStep& st) {
+    auto g = find_item(root_["resource_groups"], "id", st.resource_group);
+    if (!g || st.vswitch.empty()) return false;
+    auto at = flow_map();
+    at["network"] = st.network;
+    at["vswitch"] = st.vswitch;
+    at["scope"] = "vpc";
+    g["attachments"].push_back(at);
+    return true;
+  }
+
+  bool create_link(const PlanStep& st) {
+    auto l = flow_map();
+    l["id"] = st.link;
+    l["kind"] = st.link_kind;
+    YAML::Node between(YAML::NodeType::Sequence);
+    between.SetStyle(YAML::EmitterStyle::Flow);
+    between.push_back(st.network);
+    between.push_back(st.peer);
+    l["between"] = between;
+    root_["links"].push_back(l);
+    return true;
+  }
+
+  bool add_network_route(const PlanStep& st) {
+    auto n = find_item(root_["networks"], "id", st.network);
+    if (!n || !st.destination) return false;
+    replace_route(n["routes"], "destination", st.destination->str());
+    auto r = flow_map();
+    r["destination"] = st.destination->str();
+    r["via"] = st.link;
+    n["routes"].push_back(r);
+    return true;
+  }
+
+  bool add_rg_route(const PlanStep& st) {
+    auto g = find_item(root_["resource_groups"], "id", st.resource_group);
+    if (!g || !st.destination) return false;
+    auto r = flow_map();
+    r["destination"] = st.destination->str();
+    r["network"] = st.network;
+    g["routes"].push_back(r);
+    return true;
+  }
+
+  bool add_whitelist(const PlanStep& st) {
+    auto s = find_item(root_["data_sources"], "name", st.data_source);
+    if (!s || !st.cidr) return false;
+    s["whitelist"].push_back(st.cidr->str());
+    return true;
+  }
+
+  bool add_security_group_rule(const PlanStep& st) {
+    auto s = find_item(root_["data_sources"], "name", st.data_source);
+    if (!s || !st.cidr) return false;
+    auto r = flow_map();
+    r["protocol"] = st.protocol.empty() ? std::string("tcp") : st.protocol;
+    r["port"] = st.port;
+    r["source"] = st.cidr->str();
+    s["security_group"]["ingress"].push_back(r);
+    return true;
+  }
+
+  bool add_nat_gateway(const PlanStep& st) {
+    auto n = find_item(root_["networks"], "id", st.network);
+    if (!n || st.vswitch.empty()) return false;
+    auto nat = flow_map();
+    nat["vswitch"] = st.vswitch;
+    n["internet_nat"] = nat;
+    return true;
+  }
+
   static void replace_route(YAML::Node routes, const char* key, const std::string& dest) {
     if (!routes || !routes.IsSequence()) return;
     YAML::Node kept(YAML::NodeType::Sequence);
@@ -163,7 +191,7 @@ FixResult fix_topology(const std::string& text, const std::string& file, const R
         for (const auto& st : j.steps) {
           if (st.done) continue;
           std::string key = step_key(st);
-          if (!st.fixable || st.action == "upgrade_edition" || st.action == "migrate_to_vpc") {
+          if (!st.fixable) {
             if (unfixable_seen.insert(key).second) out.unfixable.push_back(st);
             continue;
           }
@@ -182,15 +210,21 @@ FixResult fix_topology(const std::string& text, const std::string& file, const R
     YAML::Node root = YAML::Load(current);
     Applier applier(root, *loaded.topology);
     bool changed = false;
-    // VPCs first, then attachments, so later steps find what they refer to.
-    for (const char* phase : {"create_vpc", "attach_vpc", "create_link", "add_nat_gateway", ""}) {
+    // VPCs first, then attachments and links, so later steps find what they refer to.
+    auto phase_of = [](StepAction a) {
+      switch (a) {
+        case StepAction::create_vpc: return 0;
+        case StepAction::attach_vpc: return 1;
+        case StepAction::create_link: return 2;
+        case StepAction::add_nat_gateway: return 3;
+        default: return 4;
+      }
+    };
+    for (int phase = 0; phase <= 4; ++phase) {
       for (const auto& st : todo) {
-        bool in_phase = *phase ? st.action == phase
-                               : (st.action != "create_vpc" && st.action != "attach_vpc" && st.action != "create_link" &&
-                                  st.action != "add_nat_gateway");
-        if (!in_phase) continue;
+        if (phase_of(st.action) != phase) continue;
         std::string key = step_key(st);
-        if (applied_keys.count(key) && st.action != "add_network_route") continue;
+        if (applied_keys.count(key) && st.action != StepAction::add_network_route) continue;
         if (applier.apply(st)) {
           changed = true;
           if (applied_keys.insert(key).second) out.applied.push_back(st);

@@ -32,7 +32,9 @@ const std::vector<std::string_view>& loader_diagnostic_codes() {
       "vswitch-outside-vpc", "vswitch-overlap",  "address-outside-network",
       "address-outside-vswitch", "link-address-overlap", "attachment-not-vpc",
       "attachment-vswitch-not-in-network", "attachment-cross-region", "literal-password",
-      "password-at-sign",   "custom-group-edition",
+      "password-at-sign",   "custom-group-edition", "whitelist-not-modelled",
+      "open-to-all",        "unknown-source",    "unknown-group",
+      "task-group-purpose",
   };
   return codes;
 }
@@ -199,6 +201,7 @@ class Loader {
   void read_group(const yaml::Node& n, std::size_t index, Topology& t);
   void read_sources(const Field& f, Topology& t);
   void read_source(const yaml::Node& n, std::size_t index, Topology& t);
+  void read_tasks(const Field& f, Topology& t);
   std::optional<Endpoint> read_endpoint(const Field& f, const std::string& ctx, bool public_side);
   SecretRef read_password(const Field& f, const std::string& ctx);
   void check_account(const Field& f, const std::string& id, const std::string& ctx);
@@ -224,6 +227,14 @@ class Loader {
     std::string ctx;
   };
   std::vector<PendingVia> pending_via_;
+  struct BrokenLink {  // a link one of whose ends names no network
+    std::array<std::string, 2> between;  // as written
+    SourcePos cause;                     // the end's position (its unknown-network error)
+  };
+  std::unordered_map<std::string, BrokenLink> broken_links_;
+  // Items that are defined but whose definition has errors (they are not in the model):
+  // references to them are not reported again as unknown.
+  std::unordered_set<std::string> broken_vswitches_, broken_sources_, broken_groups_;
 };
 
 MapView Loader::map(const yaml::Node& n, const std::string& what, const SourcePos& fallback) {
@@ -424,7 +435,7 @@ const Network* Loader::network_ref(const Field& f, const std::string& id, const 
 void Loader::load(const yaml::Node& root, Topology& t) {
   MapView m = map(root, "the topology", {file_, 1, 1});
   if (!m.valid) return;
-  check_keys(m, {"version", "workspace", "accounts", "networks", "links", "resource_groups", "data_sources"},
+  check_keys(m, {"version", "workspace", "accounts", "networks", "links", "resource_groups", "data_sources", "tasks"},
              "the topology");
   const std::string ctx = "the topology";
   if (const Field* f = m.find("version")) {
@@ -448,8 +459,20 @@ void Loader::load(const yaml::Node& root, Topology& t) {
   if (const Field* f = m.find("links")) read_links(*f, t);
   for (const auto& p : pending_via_) {
     auto it = links_.find(p.link);
+    auto broken = broken_links_.find(p.link);
     if (it == links_.end()) {
       error(p.pos, "unknown-link", p.ctx + ": no link " + quote(p.link) + " is defined" + did_you_mean(p.link, link_ids_));
+    } else if (broken != broken_links_.end()) {
+      const auto& names = broken->second.between;
+      if (names[0] != p.network && names[1] != p.network) {
+        auto described = [&](const std::string& end) {
+          return quote(end) + (networks_.count(end) ? "" : " (not a defined network)");
+        };
+        d_.consequence(p.pos, broken->second.cause, "route-link-not-joined",
+                       p.ctx + ": link " + quote(p.link) + " joins " + described(names[0]) + " and " +
+                           described(names[1]) + ", not " + quote(p.network) +
+                           "; fix the link's `between`, or route via a link that ends at this network");
+      }
     } else if (t.links[it->second].other_end(p.network).empty()) {
       const auto& l = t.links[it->second];
       error(p.pos, "route-link-not-joined",
@@ -460,6 +483,7 @@ void Loader::load(const yaml::Node& root, Topology& t) {
   check_link_overlaps(t);
   if (const Field* f = m.find("resource_groups")) read_groups(*f, t);
   if (const Field* f = m.find("data_sources")) read_sources(*f, t);
+  if (const Field* f = m.find("tasks")) read_tasks(*f, t);
 }
 
 void Loader::read_accounts(const Field& f, Topology& t) {
@@ -558,6 +582,7 @@ void Loader::read_network(const yaml::Node& n, std::size_t index, Topology& t) {
       check_keys(vm, {"id", "zone", "cidr"}, vctx);
       if (auto z = str(vm, "zone", false, vctx)) vs.zone = *z;
       auto c = cidr_field(vm, "cidr", true, vctx);
+      if (vid && !c) broken_vswitches_.insert(*vid);
       if (!vid || !c) continue;
       vs.id = *vid;
       vs.cidr = *c;
@@ -611,7 +636,7 @@ void Loader::read_network(const yaml::Node& n, std::size_t index, Topology& t) {
       nat.pos = nm.pos;
       if (auto v = str(nm, "vswitch", true, nctx)) {
         nat.vswitch = *v;
-        if (!net.find_vswitch(*v)) {
+        if (!net.find_vswitch(*v) && !broken_vswitches_.count(*v)) {
           std::vector<std::string> own;
           for (const auto& vs : net.vswitches) own.push_back(vs.id);
           error(value_pos(*nm.find("vswitch")), "unknown-vswitch",
@@ -676,9 +701,14 @@ void Loader::read_links(const Field& f, Topology& t) {
     l.pos = m.pos;
     auto id = str(m, "id", true, ctx);
     if (id) ctx = "link " + quote(*id);
-    check_keys(m, {"id", "kind", "between"}, ctx);
+    check_keys(m, {"id", "kind", "between", "accepted"}, ctx);
     if (auto k = enumeration<LinkKind>(m, "kind", true, ctx)) l.kind = *k;
+    if (m.find("kind") && l.kind != LinkKind::vpc_peering)
+      not_for_kind(m, "accepted", ctx, "is only for a vpc_peering link: only a peering waits for acceptance");
+    else if (auto a = boolean(m, "accepted", ctx))
+      l.accepted = *a;
     bool ends_ok = false;
+    std::optional<SourcePos> broken_end;  // the first end that names no network
     if (const Field* bf = m.find("between")) {
       auto ends = seq(*bf, ctx + ": 'between'");
       if (bf->value.IsSequence() && ends.size() != 2) {
@@ -698,8 +728,10 @@ void Loader::read_links(const Field& f, Topology& t) {
             error(value_pos(ef), "unknown-network",
                   ctx + ": a link joins two of your networks; the Internet is not one");
             ends_ok = false;
+            if (!broken_end) broken_end = value_pos(ef);
           } else if (!network_ref(ef, *end, ctx, t)) {
             ends_ok = false;
+            if (!broken_end) broken_end = value_pos(ef);
           }
         }
         if (ends_ok && l.between[0] == l.between[1]) {
@@ -716,7 +748,13 @@ void Loader::read_links(const Field& f, Topology& t) {
     l.id = *id;
     links_.emplace(*id, t.links.size());
     link_ids_.push_back(*id);
-    if (!ends_ok) l.between = {"", ""};
+    if (!ends_ok) {
+      // The model never holds a link that dangles; routes via it are still checked against
+      // the names as written, as consequences of the broken end.
+      if (broken_end && !l.between[0].empty() && !l.between[1].empty())
+        broken_links_.emplace(*id, BrokenLink{l.between, *broken_end});
+      l.between = {"", ""};
+    }
     t.links.push_back(std::move(l));
   }
 }
@@ -765,9 +803,14 @@ void Loader::read_group(const yaml::Node& n, std::size_t index, Topology& t) {
   g.pos = m.pos;
   auto id = str(m, "id", true, ctx);
   if (id) ctx = "resource group " + quote(*id);
-  check_keys(m, {"id", "kind", "region", "eip", "attachments", "routes", "hosts"}, ctx);
+  check_keys(m, {"id", "kind", "purpose", "region", "eip", "attachments", "routes", "hosts"}, ctx);
   auto kind = enumeration<GroupKind>(m, "kind", true, ctx);
   if (kind) g.kind = *kind;
+  // Serverless and shared groups serve Data Integration and scheduling alike; exclusive and
+  // custom groups are bought or set up for one of them, Data Integration unless it says so.
+  g.purpose = g.kind == GroupKind::serverless || g.kind == GroupKind::shared ? GroupPurpose::general
+                                                                              : GroupPurpose::data_integration;
+  if (auto p = enumeration<GroupPurpose>(m, "purpose", false, ctx)) g.purpose = *p;
   const bool attachable = kind == GroupKind::serverless || kind == GroupKind::exclusive;
   const bool custom = kind == GroupKind::custom;
   if (auto v = str(m, "region", false, ctx))
@@ -807,7 +850,7 @@ void Loader::read_group(const yaml::Node& n, std::size_t index, Topology& t) {
                   " network; a resource group is associated with a VPC only");
         net = nullptr;
       }
-      if (net && vsw && !net->find_vswitch(*vsw)) {
+      if (net && vsw && !net->find_vswitch(*vsw) && !broken_vswitches_.count(*vsw)) {
         auto owner = vswitch_owner_.find(*vsw);
         std::vector<std::string> own;
         for (const auto& vs : net->vswitches) own.push_back(vs.id);
@@ -879,6 +922,10 @@ void Loader::read_group(const yaml::Node& n, std::size_t index, Topology& t) {
   }
 
   if (!id) return;
+  if (!kind) {  // not in the model: references to it are not reported again
+    broken_groups_.insert(*id);
+    return;
+  }
   g.id = *id;
   t.resource_groups.push_back(std::move(g));
 }
@@ -907,7 +954,14 @@ std::optional<Endpoint> Loader::read_endpoint(const Field& f, const std::string&
   check_keys(m, {"host", "ip", "port"}, ectx);
   Endpoint e;
   e.pos = m.pos;
-  if (auto h = str(m, "host", false, ectx)) e.host = *h;
+  if (auto h = str(m, "host", false, ectx)) {
+    if (h->find(':') != std::string::npos || h->front() == '[')
+      error(value_pos(*m.find("host")), "invalid-address",
+            ectx + ": host " + quote(*h) + " is an IPv6 address; syncpath reaches sources over IPv4: give a DNS "
+                   "name, or the IPv4 address as `ip`");
+    else
+      e.host = *h;
+  }
   e.ip = address(m, "ip", false, ectx);
   auto p = port(m, "port", true, ectx);
   if (!m.find("host") && !m.find("ip"))
@@ -999,7 +1053,7 @@ void Loader::read_source(const yaml::Node& n, std::size_t index, Topology& t) {
     if (s.network == kInternet) not_for_kind(m, "vswitch", ctx, "is not for a source on the Internet");
     if (auto v = str(m, "vswitch", false, ctx); v && s.network != kInternet) {
       s.vswitch = *v;
-      if (net && !net->find_vswitch(*v)) {
+      if (net && !net->find_vswitch(*v) && !broken_vswitches_.count(*v)) {
         std::vector<std::string> own;
         for (const auto& vs : net->vswitches) own.push_back(vs.id);
         error(value_pos(*m.find("vswitch")), "unknown-vswitch",
@@ -1038,11 +1092,35 @@ void Loader::read_source(const yaml::Node& n, std::size_t index, Topology& t) {
     s.account = net->account;
   }
 
+  const bool on_internet = s.network == kInternet || s.public_endpoint.has_value();
   if (const Field* wf = m.find("whitelist"); wf && !file_based) {
     std::vector<Cidr> list;
-    for (const auto& item : seq(*wf, ctx + ": 'whitelist'"))
-      if (auto c = cidr(item, pos(item, value_pos(*wf)), ctx + ": whitelist entry")) list.push_back(*c);
+    if (wf->value.IsScalar() && wf->value.Scalar() == "any") {
+      s.whitelist_any = true;
+      list.push_back(Cidr());  // 0.0.0.0/0
+      if (on_internet)
+        warning(value_pos(*wf), "open-to-all",
+                ctx + ": `whitelist: any` on a source reachable from the Internet admits the whole Internet; "
+                      "list the resource groups' egress CIDRs instead");
+    } else if (wf->value.IsScalar()) {
+      error(value_pos(*wf), "wrong-type",
+            ctx + ": 'whitelist' must be a list of CIDR blocks, or `any` for a source that admits every address");
+    } else {
+      for (const auto& item : seq(*wf, ctx + ": 'whitelist'")) {
+        auto c = cidr(item, pos(item, value_pos(*wf)), ctx + ": whitelist entry");
+        if (!c) continue;
+        if (c->prefix() == 0)
+          warning(pos(item, value_pos(*wf)), "open-to-all",
+                  ctx + ": whitelist entry 0.0.0.0/0 admits every address, the whole Internet included; list the "
+                        "resource groups' egress CIDRs, or write `whitelist: any` if the source is meant to be open");
+        list.push_back(*c);
+      }
+    }
     s.whitelist = std::move(list);
+  } else if (!file_based && type && !has_default_whitelist(s.instance_kind) && !s.network.empty()) {
+    warning(m.pos, "whitelist-not-modelled",
+            ctx + " has no 'whitelist', so the plan cannot tell whether it admits the resource groups: list its "
+                  "whitelist, or write `whitelist: any` if it has none");
   }
 
   if (const Field* sf = m.find("security_group"); sf && !file_based) {
@@ -1075,6 +1153,10 @@ void Loader::read_source(const yaml::Node& n, std::size_t index, Topology& t) {
           if ((!p && r.protocol != "all") || !src) continue;
           r.port = p.value_or(0);
           r.source = *src;
+          if (src->prefix() == 0)
+            warning(value_pos(*rm.find("source")), "open-to-all",
+                    rctx + ": source 0.0.0.0/0 opens the port to every address, the whole Internet included; "
+                           "admit the resource groups' egress CIDRs instead");
           rules.push_back(std::move(r));
         }
       }
@@ -1096,9 +1178,77 @@ void Loader::read_source(const yaml::Node& n, std::size_t index, Topology& t) {
     }
   }
 
+  if (name && !type) broken_sources_.insert(*name);
   if (!name || !type) return;
   s.name = *name;
   t.data_sources.push_back(std::move(s));
+}
+
+// --- tasks -----------------------------------------------------------------------------------
+
+void Loader::read_tasks(const Field& f, Topology& t) {
+  t.index();  // tasks look groups and sources up by name
+  std::unordered_map<std::string, SourcePos> seen;
+  std::vector<std::string> group_ids, source_names;
+  for (const auto& g : t.resource_groups) group_ids.push_back(g.id);
+  for (const auto& s : t.data_sources) source_names.push_back(s.name);
+  std::size_t i = 0;
+  for (const auto& n : seq(f, "tasks")) {
+    std::string ctx = "tasks[" + std::to_string(i++) + "]";
+    MapView m = map(n, ctx, value_pos(f));
+    if (!m.valid) continue;
+    Task task;
+    task.pos = m.pos;
+    auto name = str(m, "name", true, ctx);
+    if (name) ctx = "task " + quote(*name);
+    check_keys(m, {"name", "source", "destination", "integration_group", "scheduling_group"}, ctx);
+    bool ok = name.has_value();
+    for (auto [key, field] : {std::pair{"source", &task.source}, std::pair{"destination", &task.destination}}) {
+      auto v = str(m, key, true, ctx);
+      if (!v) {
+        ok = false;
+        continue;
+      }
+      *field = *v;
+      if (!t.find_source(*v) && !broken_sources_.count(*v)) {
+        error(value_pos(*m.find(key)), "unknown-source",
+              ctx + ": no data source " + quote(*v) + " is defined" + did_you_mean(*v, source_names));
+        ok = false;
+      }
+    }
+    struct Role {
+      const char* key;
+      std::string* field;
+      bool (*can)(GroupPurpose);
+      const char* work;
+    };
+    for (const Role& role : {Role{"integration_group", &task.integration_group, &runs_tasks, "run Data Integration tasks"},
+                             Role{"scheduling_group", &task.scheduling_group, &schedules_tasks, "issue (schedule) tasks"}}) {
+      auto v = str(m, role.key, true, ctx);
+      if (!v) {
+        ok = false;
+        continue;
+      }
+      *role.field = *v;
+      const ResourceGroup* g = t.find_group(*v);
+      if (!g) {
+        if (!broken_groups_.count(*v))
+          error(value_pos(*m.find(role.key)), "unknown-group",
+                ctx + ": no resource group " + quote(*v) + " is defined" + did_you_mean(*v, group_ids));
+        ok = false;
+      } else if (!role.can(g->purpose)) {
+        error(value_pos(*m.find(role.key)), "task-group-purpose",
+              ctx + ": " + quote(*v) + " is a resource group for " + std::string(to_string(g->purpose)) +
+                  ", which cannot " + role.work + "; name a group whose `purpose` is " +
+                  (role.can == &runs_tasks ? "data_integration" : "scheduling") + " or general");
+        ok = false;
+      }
+    }
+    if (!ok) continue;
+    if (!unique(seen, *name, value_pos(*m.find("name")), "task")) continue;
+    task.name = *name;
+    t.tasks.push_back(std::move(task));
+  }
 }
 
 }  // namespace

@@ -28,9 +28,10 @@ SYNCPATH_ENUM_TABLE(WorkspaceMode, "basic", "standard")
 SYNCPATH_ENUM_TABLE(NetworkKind, "vpc", "classic", "data_center", "other_cloud")
 SYNCPATH_ENUM_TABLE(LinkKind, "express_connect", "vpn_gateway", "cen", "vpc_peering")
 SYNCPATH_ENUM_TABLE(GroupKind, "serverless", "exclusive", "shared", "custom")
+SYNCPATH_ENUM_TABLE(GroupPurpose, "data_integration", "scheduling", "general")
 SYNCPATH_ENUM_TABLE(AttachScope, "vpc", "vswitch")
 SYNCPATH_ENUM_TABLE(Environment, "development", "production")
-SYNCPATH_ENUM_TABLE(InstanceKind, "rds", "ecs", "self_managed", "saas")
+SYNCPATH_ENUM_TABLE(InstanceKind, "rds", "polardb", "ecs", "self_managed", "saas")
 SYNCPATH_ENUM_TABLE(SourceType, "mysql", "postgresql", "sqlserver", "oracle", "polardbx", "dm",
                     "mongodb", "maxcompute", "oss", "ftp", "hdfs", "memcache", "sqlite", "csv")
 #undef SYNCPATH_ENUM_TABLE
@@ -66,11 +67,48 @@ SYNCPATH_ENUM_INSTANTIATE(WorkspaceMode)
 SYNCPATH_ENUM_INSTANTIATE(NetworkKind)
 SYNCPATH_ENUM_INSTANTIATE(LinkKind)
 SYNCPATH_ENUM_INSTANTIATE(GroupKind)
+SYNCPATH_ENUM_INSTANTIATE(GroupPurpose)
 SYNCPATH_ENUM_INSTANTIATE(AttachScope)
 SYNCPATH_ENUM_INSTANTIATE(Environment)
 SYNCPATH_ENUM_INSTANTIATE(InstanceKind)
 SYNCPATH_ENUM_INSTANTIATE(SourceType)
 #undef SYNCPATH_ENUM_INSTANTIATE
+
+bool has_default_whitelist(InstanceKind k) { return k == InstanceKind::rds || k == InstanceKind::polardb; }
+
+Cidr default_whitelist_entry() { return Cidr::host(Ipv4((127u << 24) | 1u)); }
+
+WhitelistCheck check_whitelist(const DataSource& s, const Cidr& from) {
+  WhitelistCheck c;
+  if (!s.whitelist) {
+    if (!has_default_whitelist(s.instance_kind)) return c;
+    c.verdict = default_whitelist_entry().contains(from) ? WhitelistVerdict::admits : WhitelistVerdict::refuses;
+    if (c.verdict == WhitelistVerdict::admits) c.entry = default_whitelist_entry();
+    c.default_list = true;
+    return c;
+  }
+  for (const auto& e : *s.whitelist)
+    if (e.contains(from)) {
+      c.verdict = WhitelistVerdict::admits;
+      c.entry = e;
+      return c;
+    }
+  c.verdict = WhitelistVerdict::refuses;
+  return c;
+}
+
+const SecurityRule* security_rule_admitting(const DataSource& s, const Cidr& from, int port) {
+  if (!s.security_group) return nullptr;
+  for (const auto& r : *s.security_group) {
+    bool proto = r.protocol == "tcp" || r.protocol == "all";
+    bool port_ok = r.port == port || (r.protocol == "all" && r.port == 0);
+    if (proto && port_ok && r.source.contains(from)) return &r;
+  }
+  return nullptr;
+}
+
+bool runs_tasks(GroupPurpose p) { return p != GroupPurpose::scheduling; }
+bool schedules_tasks(GroupPurpose p) { return p != GroupPurpose::data_integration; }
 
 bool is_file_based(SourceType t) { return t == SourceType::sqlite || t == SourceType::csv; }
 
@@ -161,6 +199,11 @@ const ResourceGroup* Topology::find_group(std::string_view id) const {
 }
 const DataSource* Topology::find_source(std::string_view name) const {
   return lookup(data_sources, source_index_, name, [](const DataSource& d) -> const std::string& { return d.name; });
+}
+const Task* Topology::find_task(std::string_view name) const {
+  for (const auto& task : tasks)
+    if (task.name == name) return &task;
+  return nullptr;
 }
 
 void Topology::index() {

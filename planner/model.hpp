@@ -19,9 +19,11 @@ enum class WorkspaceMode { basic, standard };
 enum class NetworkKind { vpc, classic, data_center, other_cloud };
 enum class LinkKind { express_connect, vpn_gateway, cen, vpc_peering };
 enum class GroupKind { serverless, exclusive, shared, custom };
+// What a group is for: running Data Integration tasks, issuing (scheduling) them, or both.
+enum class GroupPurpose { data_integration, scheduling, general };
 enum class AttachScope { vpc, vswitch };
 enum class Environment { development, production };
-enum class InstanceKind { rds, ecs, self_managed, saas };
+enum class InstanceKind { rds, polardb, ecs, self_managed, saas };
 enum class SourceType {
   mysql, postgresql, sqlserver, oracle, polardbx, dm, mongodb, maxcompute, oss, ftp, hdfs,
   memcache, sqlite, csv
@@ -93,6 +95,8 @@ struct Link {
   LinkKind kind = LinkKind::express_connect;
   std::array<std::string, 2> between;
   SourcePos pos;
+  // vpc_peering only: false while the peer has not accepted the request (`accepted: false`).
+  bool accepted = true;
 
   bool joins(std::string_view a, std::string_view b) const;
   // The network on the other side from `from`, or "" if `from` is not an end.
@@ -123,6 +127,7 @@ struct Host {  // a server of a custom resource group
 struct ResourceGroup {
   std::string id;
   GroupKind kind = GroupKind::exclusive;
+  GroupPurpose purpose = GroupPurpose::data_integration;  // the loader defaults it by kind
   std::string region;
   std::optional<Ipv4> eip;
   std::vector<Attachment> attachments;
@@ -173,7 +178,10 @@ struct DataSource {
   std::string vswitch;
   std::optional<Endpoint> endpoint;
   std::optional<Endpoint> public_endpoint;
-  std::optional<std::vector<Cidr>> whitelist;            // nullopt: no whitelist, all allowed
+  // nullopt: the file says nothing (see has_default_whitelist); `whitelist: any` is the
+  // list {0.0.0.0/0} with whitelist_any set.
+  std::optional<std::vector<Cidr>> whitelist;
+  bool whitelist_any = false;
   std::optional<std::vector<SecurityRule>> security_group;  // nullopt: not modelled
   std::string database;
   std::string username;
@@ -182,6 +190,41 @@ struct DataSource {
   std::string path;  // file-based types, relative to the topology file
   SourcePos pos;
 };
+
+// A sync task (an addition to the spec): run by a resource group for Data Integration and
+// issued by a resource group for scheduling; both must reach both of its data sources.
+struct Task {
+  std::string name;
+  std::string source, destination;  // data source names
+  std::string integration_group;    // runs it
+  std::string scheduling_group;     // issues it
+  SourcePos pos;
+};
+
+// ApsaraDB RDS and PolarDB instances start with the whitelist 127.0.0.1 only: an absent
+// `whitelist:` means that default. For other kinds an absent whitelist is not modelled.
+bool has_default_whitelist(InstanceKind k);
+Cidr default_whitelist_entry();  // 127.0.0.1/32
+
+// What the source's whitelist, as the topology states it, says of the address block `from`:
+// admitted (by `entry`; `whitelist: any` admits everything), refused (`default_list`: by the
+// rds/polardb default 127.0.0.1), or not modelled (no `whitelist:` on another kind).
+enum class WhitelistVerdict { admits, refuses, not_modelled };
+struct WhitelistCheck {
+  WhitelistVerdict verdict = WhitelistVerdict::not_modelled;
+  std::optional<Cidr> entry;  // admits: the entry that covers `from`
+  bool default_list = false;  // refuses: the list is the instance's default
+};
+struct DataSource;
+WhitelistCheck check_whitelist(const DataSource& s, const Cidr& from);
+// The security-group rule that opens tcp `port` to `from`, or nullptr (the group has none, or
+// is not modelled: see DataSource::security_group).
+struct SecurityRule;
+const SecurityRule* security_rule_admitting(const DataSource& s, const Cidr& from, int port);
+
+// Whether the group may do that kind of work (general groups do both).
+bool runs_tasks(GroupPurpose p);
+bool schedules_tasks(GroupPurpose p);
 
 struct Topology {
   std::string file;      // the path it was loaded from
@@ -193,11 +236,13 @@ struct Topology {
   std::vector<Link> links;
   std::vector<ResourceGroup> resource_groups;
   std::vector<DataSource> data_sources;
+  std::vector<Task> tasks;
 
   const Network* find_network(std::string_view id) const;
   const Link* find_link(std::string_view id) const;
   const ResourceGroup* find_group(std::string_view id) const;
   const DataSource* find_source(std::string_view name) const;
+  const Task* find_task(std::string_view name) const;
   // Builds the id -> index maps; the loader calls it, and so must code that edits the vectors.
   void index();
 

@@ -12,6 +12,7 @@
 #include "ipv4.hpp"
 #include "model.hpp"
 #include "rules.hpp"
+#include "step_action.hpp"
 #include "text_buf.hpp"
 
 namespace syncpath {
@@ -20,9 +21,7 @@ enum class PairStatus { ready, needs_changes, unsupported };  // ordered: worse 
 std::string_view status_name(PairStatus s);
 
 struct PlanStep {
-  std::string action;  // attach_vpc, create_vpc, create_link, add_network_route, add_rg_route,
-                       // add_whitelist, add_nat_gateway, add_security_group_rule,
-                       // upgrade_edition, migrate_to_vpc
+  StepAction action = StepAction::attach_vpc;
   bool done = false;
   std::string detail;  // one plain sentence
   // Structured fields (empty / nullopt when they do not apply), enough to apply the step:
@@ -38,6 +37,12 @@ struct PlanStep {
   std::string data_source;           // whitelist / security group: the source to change
   std::string resource_group;        // attach_vpc / add_rg_route: the group to change
   bool fixable = true;               // --fix can apply it by editing the topology
+  // What the console needs, set on steps to do: the account to log in to and the region
+  // (empty where no cloud console is involved), the cloud's id of the instance to change
+  // (`instance.id` of the source: rm-..., i-...).
+  std::string account, region, instance;
+  bool own_router = false;   // done on the user's own router / VPN customer gateway, not in a console
+  bool group_level = false;  // the same for every pair of the group: shown once per group
 };
 
 // One judgement: for serverless, exclusive and shared groups the group itself; for a custom
@@ -47,29 +52,63 @@ struct Judgement {
   std::string relation;
   std::string solution;
   PairStatus status = PairStatus::ready;
+  std::string reason;  // unsupported: why, and what to use instead; else empty
   std::vector<std::string> path;  // hop names: group, networks, links, ..., data source
   std::vector<PlanStep> steps;
+  // The group's address as the source sees it on this path (what its whitelist must admit),
+  // when the topology gives it; not rendered (the probe diagnosis compares with it).
+  EgressKind egress_kind = EgressKind::none;
+  std::optional<Cidr> egress;
 };
 
 struct Alternative {
   std::string solution;
   std::string relation;
   PairStatus status = PairStatus::ready;
+  std::string reason;
   std::vector<PlanStep> steps;
+  EgressKind egress_kind = EgressKind::none;
+  std::optional<Cidr> egress;
 };
 
 struct PairPlan : Judgement {  // the top-level fields are the worst host's (or the only one)
   std::string resource_group;
   std::string data_source;
-  std::vector<std::string> notes;
+  std::vector<std::string> notes;  // codes (see notes.hpp for their sentences)
   std::vector<Alternative> alternatives;
   std::vector<Judgement> hosts;  // custom groups with several hosts: each host's result
+  bool first_of_group = false;   // the first pair planned of its group (group-level steps print here)
 };
 
 struct PlanFilter {  // empty lists select everything
   std::vector<std::string> groups;
   std::vector<std::string> sources;
+  std::vector<std::string> tasks;  // adds each task's two groups and two data sources
 };
+
+// A task's verdict: each of its two groups (the one that runs it, the one that issues it) with
+// each of its two data sources, and the worst of those as the task's status.
+struct TaskPlan {
+  std::string name, integration_group, scheduling_group, source, destination;
+  PairStatus status = PairStatus::ready;
+  struct Pair {
+    std::string resource_group, data_source;
+    std::string role;  // "data_integration" (runs the task) or "scheduling" (issues it)
+    PairStatus status = PairStatus::ready;
+  };
+  std::vector<Pair> pairs;  // running group x {source, destination}, then issuing group x ...
+};
+// The steps that are the same for every pair of a group (the edition requirement, when the
+// workspace meets it), for each group the filter selects, in file order: renderers show them
+// once per group (PlanStep::group_level marks them in the pairs).
+struct GroupSteps {
+  const ResourceGroup* group = nullptr;
+  std::vector<PlanStep> steps;
+};
+std::vector<GroupSteps> group_steps(const Topology& topology, const Rules& rules, const PlanFilter& filter = {});
+
+// The tasks named in `names` (every task when empty), in file order; unknown names are skipped.
+std::vector<TaskPlan> plan_tasks(const Topology& topology, const Rules& rules, const std::vector<std::string>& names = {});
 
 // Plans every selected pair, group by group in file order, sources in file order, handing each
 // to `sink` as soon as it is made (nothing is kept: memory stays flat in the number of pairs).

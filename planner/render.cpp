@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "notes.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -113,9 +115,18 @@ void put_strings(Out& out, const std::vector<std::string>& v) {
   put_array(out, v, [](Out& o, const std::string& x) { put_string(o, x); });
 }
 
+// A pair's own steps: those the same for every pair of its group are in "resource_groups".
 template <class Out>
-void put_steps(Out& out, const std::vector<PlanStep>& steps) {
-  put_array(out, steps, [](Out& o, const PlanStep& st) { put_step(o, st); });
+void put_pair_steps(Out& out, const std::vector<PlanStep>& steps) {
+  out.push_back('[');
+  bool first = true;
+  for (const auto& st : steps) {
+    if (st.group_level) continue;
+    if (!first) out.push_back(',');
+    first = false;
+    put_step(out, st);
+  }
+  out.push_back(']');
 }
 
 template <class Out>
@@ -126,17 +137,19 @@ void put_judgement_body(Out& out, const Judgement& j) {
   put_string(out, j.solution);
   out += ",\"status\":\""sv;
   out += status_name(j.status);
-  out += "\",\"path\":"sv;
+  out.push_back('"');
+  put_field(out, ",\"reason\":"sv, j.reason);
+  out += ",\"path\":"sv;
   put_strings(out, j.path);
   out += ",\"steps\":"sv;
-  put_steps(out, j.steps);
+  put_pair_steps(out, j.steps);
 }
 
 template <class Out>
 void put_step(Out& out, const PlanStep& st) {
-  out += "{\"action\":"sv;
-  put_string(out, st.action);
-  out += st.done ? ",\"done\":true,\"detail\":"sv : ",\"done\":false,\"detail\":"sv;
+  out += "{\"action\":\""sv;
+  out += to_string(st.action);  // a word from the table: nothing to escape
+  out += st.done ? "\",\"done\":true,\"detail\":"sv : "\",\"done\":false,\"detail\":"sv;
   put_string(out, st.detail);
   put_field(out, ",\"network\":"sv, st.network);
   put_field(out, ",\"vswitch\":"sv, st.vswitch);
@@ -160,6 +173,9 @@ void put_step(Out& out, const PlanStep& st) {
   }
   put_field(out, ",\"data_source\":"sv, st.data_source);
   put_field(out, ",\"resource_group\":"sv, st.resource_group);
+  // (Where a step is done, account, region, instance id, own router, follows from the network,
+  // source or group it names: the checklist spells it out; the JSON stays as lean as the plan of
+  // millions of pairs needs. docs/json.md says how to find it.)
   if (!st.done) out += st.fixable ? ",\"fixable\":true"sv : ",\"fixable\":false"sv;
   out.push_back('}');
 }
@@ -186,8 +202,10 @@ void put_pair(Out& out, const PairPlan& p) {
     put_string(o, a.relation);
     o += ",\"status\":\""sv;
     o += status_name(a.status);
-    o += "\",\"steps\":"sv;
-    put_steps(o, a.steps);
+    o.push_back('"');
+    put_field(o, ",\"reason\":"sv, a.reason);
+    o += ",\"steps\":"sv;
+    put_pair_steps(o, a.steps);
     o.push_back('}');
   });
   if (!p.hosts.empty()) {
@@ -231,7 +249,7 @@ void json_pair(std::ostream& out, const PairPlan& p) {
 }
 
 std::string step_key(const PlanStep& st) {
-  std::string k = st.action;
+  std::string k(to_string(st.action));
   auto add = [&](std::string_view v) {
     k += '|';
     k += v;
@@ -250,35 +268,68 @@ std::string step_key(const PlanStep& st) {
   return k;
 }
 
+std::string step_location(const PlanStep& st) {
+  if (st.own_router && st.action == StepAction::add_network_route)
+    return "On the own router or VPN customer gateway of `" + st.network + "` (not a cloud console)";
+  std::string out;
+  if (!st.account.empty()) out = "Account `" + st.account + "`";
+  if (!st.region.empty()) out += (out.empty() ? "Region " : ", region ") + st.region;
+  return out;
+}
+
 std::string console_action(const PlanStep& st) {
   const std::string dest = st.destination ? st.destination->str() : "?";
   const std::string cidr = st.cidr ? st.cidr->str() : "?";
-  if (!st.fixable) return st.detail;
-  if (st.action == "create_vpc")
-    return "VPC console > Create VPC `" + st.network + "` with vSwitch `" + st.vswitch + "` (API: CreateVpc, CreateVSwitch)";
-  if (st.action == "attach_vpc")
-    return "DataWorks console > Resource Groups > `" + st.resource_group + "` > Network Settings > Associate VPC `" + st.network +
-           "`, vSwitch `" + st.vswitch + "` (API: CreateResourceGroupNetwork / AssociateVpc)";
-  if (st.action == "create_link")
-    return "Connect `" + st.network + "` and `" + st.peer + "` with a new link `" + st.link + "` of kind " + st.link_kind +
-           " (" + (st.link_kind == "cen" ? "CEN console > Attach network instances; API: AttachCenChildInstance" :
-                    st.link_kind == "vpn_gateway" ? "VPN Gateway console > IPsec connections; API: CreateVpnConnection" :
-                                                    "Express Connect console > Create VBR / peering; API: CreateVirtualBorderRouter") + ")";
-  if (st.action == "add_network_route")
-    return "VPC console > Route Tables of `" + st.network + "` > Add Route Entry: destination " + dest + ", next hop `" + st.link +
-           "` (API: CreateRouteEntry)";
-  if (st.action == "add_rg_route")
-    return "DataWorks console > Resource Groups > `" + st.resource_group + "` > Network Settings > Add Route: destination " + dest +
-           " in `" + st.network + "`";
-  if (st.action == "add_whitelist")
-    return "Add " + cidr + " to the whitelist of `" + st.data_source + "` (RDS console: Data Security > Whitelist Settings; API: ModifySecurityIps; self-managed: the database's allow list)";
-  if (st.action == "add_security_group_rule")
-    return "ECS console > Security Groups of `" + st.data_source + "` > Add inbound rule: " + st.protocol + " port " +
-           std::to_string(st.port) + " from " + cidr + " (API: AuthorizeSecurityGroup)";
-  if (st.action == "add_nat_gateway")
-    return "NAT Gateway console > Create Internet NAT gateway in `" + st.network + "`, vSwitch `" + st.vswitch +
-           "`, bind an EIP and add an SNAT entry (API: CreateNatGateway, AssociateEipAddress, CreateSnatEntry)";
-  return st.detail;
+  const std::string where = step_location(st);
+  const std::string at = where.empty() ? std::string() : where + ": ";
+  // The topology's name of the source, with the cloud's id of its instance beside it.
+  const std::string source = "`" + st.data_source + "`" + (st.instance.empty() ? "" : " (`" + st.instance + "`)");
+  if (!st.fixable) return at + st.detail + (st.instance.empty() ? "" : " (instance `" + st.instance + "`)");
+  switch (st.action) {
+    case StepAction::create_vpc:
+      return at + "VPC console > Create VPC `" + st.network + "` with CIDR " + cidr + ", vSwitch `" + st.vswitch + "` " +
+             dest + " (API: CreateVpc, CreateVSwitch)";
+    case StepAction::attach_vpc:
+      return at + "DataWorks console > Resource Groups > `" + st.resource_group + "` > Network Settings > Associate VPC `" +
+             st.network + "`, vSwitch `" + st.vswitch + "` (API: CreateResourceGroupNetwork / AssociateVpc)";
+    case StepAction::grant_cen_instance:
+      return at + "CEN console > Cross-account authorization of VPC `" + st.network + "`: authorize the CEN instance that `" +
+             st.link + "` will use, from the account of `" + st.peer + "` (API: GrantInstanceToCen)";
+    case StepAction::create_link: {
+      std::string how = st.link_kind == "cen" ? "CEN console > Attach network instances; API: AttachCenChildInstance"
+                        : st.link_kind == "vpn_gateway"
+                            ? "VPN Gateway console > IPsec connections; API: CreateVpnConnection"
+                            : "Express Connect console > Create VBR / peering; API: CreateVirtualBorderRouter";
+      return at + "Connect `" + st.network + "` and `" + st.peer + "` with a new link `" + st.link + "` of kind " +
+             st.link_kind + " (" + how + ")" +
+             (st.own_router ? "; then set up the data center's end on its own router or VPN customer gateway" : "");
+    }
+    case StepAction::accept_vpc_peering:
+      return at + "VPC console > VPC Peering Connections > `" + st.link + "` from `" + st.peer +
+             "` > Accept (API: AcceptVpcPeerConnection)";
+    case StepAction::add_network_route:
+      if (st.own_router)
+        return at + "add a route for " + dest + " toward `" + st.link + "` (the VPN or Express Connect link to the cloud)";
+      return at + "VPC console > Route Tables of `" + st.network + "` > Add Route Entry: destination " + dest +
+             ", next hop `" + st.link + "` (API: CreateRouteEntry)";
+    case StepAction::add_rg_route:
+      return at + "DataWorks console > Resource Groups > `" + st.resource_group +
+             "` > Network Settings > Add Route: destination " + dest + " in `" + st.network + "`";
+    case StepAction::add_whitelist:
+      return at + "Add " + cidr + " to the whitelist of " + source +
+             " (RDS / PolarDB console: Data Security > Whitelist Settings; API: ModifySecurityIps; a self-managed "
+             "database: its own allow list)";
+    case StepAction::add_security_group_rule:
+      return at + "ECS console > Security Groups of " + source + " > Add inbound rule: " + st.protocol + " port " +
+             std::to_string(st.port) + " from " + cidr + " (API: AuthorizeSecurityGroup)";
+    case StepAction::add_nat_gateway:
+      return at + "NAT Gateway console > Create Internet NAT gateway in `" + st.network + "`, vSwitch `" + st.vswitch +
+             "`, bind an EIP and add an SNAT entry (API: CreateNatGateway, AssociateEipAddress, CreateSnatEntry)";
+    case StepAction::upgrade_edition:
+    case StepAction::use_exclusive_group:
+    case StepAction::migrate_to_vpc: break;  // not fixable: their detail says it
+  }
+  return at + st.detail;
 }
 
 namespace {
@@ -300,6 +351,18 @@ std::string join_path(const std::vector<std::string>& path) {
 }
 
 using Counts = StatusCounts;
+
+std::string plural(std::size_t n, std::string_view one, std::string_view many) {
+  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+// "32 pairs: 9 ready, 1 needs changes, 8 unsupported"
+std::string summary_line(const Counts& c) {
+  return plural(c.total(), "pair", "pairs") + ": " + std::to_string(c.ready) + " ready, " +
+         plural(c.needs_changes, "needs changes", "need changes") + ", " + std::to_string(c.unsupported) + " unsupported";
+}
+
+const char* role_words(const std::string& role) { return role == "scheduling" ? "issues it" : "runs it"; }
 
 // A renderer whose output for a pair depends on that pair alone (text, json): `pair` renders
 // the one pair and writes it, the path plan_pairs_parallel takes with runs of many pairs.
@@ -323,6 +386,7 @@ class TextRenderer : public PerPairRenderer {
  public:
   TextRenderer(std::ostream& out, RenderOptions o) : out_(out), o_(o) {}
   void render(TextBuf& out, const PairPlan& p) const override {
+    if (p.first_of_group && !o_.quiet) group_header(out, p);
     if (o_.quiet && p.status == PairStatus::ready) return;
     out += p.resource_group;
     out += " -> "sv;
@@ -354,7 +418,7 @@ class TextRenderer : public PerPairRenderer {
     }
     for (const auto& n : p.notes) {
       out += "  note: "sv;
-      out += n;
+      out += note_sentence(n, p.data_source);
       out += '\n';
     }
     for (const auto& a : p.alternatives) {
@@ -371,12 +435,42 @@ class TextRenderer : public PerPairRenderer {
     counts_.add(counts);
     out_.write(run.data(), static_cast<std::streamsize>(run.size()));
   }
-  void end() override {
-    out_ << counts_.total() << " pairs: " << counts_.ready << " ready, " << counts_.needs_changes << " need changes, "
-         << counts_.unsupported << " unsupported\n";
+  void tasks(const std::vector<TaskPlan>& tasks) override {
+    for (const auto& t : tasks) {
+      if (o_.quiet && t.status == PairStatus::ready) continue;
+      out_ << "task " << t.name << ": " << status_name(t.status) << " (" << t.source << " -> " << t.destination
+           << "; run by " << t.integration_group << ", issued by " << t.scheduling_group << ")\n";
+      for (const auto& p : t.pairs)
+        out_ << "  " << p.resource_group << " -> " << p.data_source << ": " << status_name(p.status) << " ("
+             << role_words(p.role) << ")\n";
+    }
   }
+  void end() override { out_ << summary_line(counts_) << '\n'; }
 
  private:
+  // Steps that say the same for every pair of the group, once, before its first pair.
+  void group_header(TextBuf& out, const PairPlan& p) const {
+    auto said_once = [](const Judgement& j) {
+      return std::any_of(j.steps.begin(), j.steps.end(), [](const PlanStep& st) { return st.group_level; });
+    };
+    const Judgement& j = p.hosts.empty() ? static_cast<const Judgement&>(p) : p.hosts.front();
+    if (!said_once(j)) return;
+    out += p.resource_group;
+    out += " (every pair):\n"sv;
+    for (const auto& st : j.steps)
+      if (st.group_level) step_line(out, st, "  ");
+  }
+  void step_line(TextBuf& out, const PlanStep& st, const char* indent) const {
+    out += indent;
+    if (o_.color) out += st.done ? "\033[32m"sv : "\033[33m"sv;
+    out += st.done ? "[done]"sv : "[todo]"sv;
+    if (o_.color) out += kReset;
+    out += ' ';
+    out += to_string(st.action);
+    out += ": "sv;
+    out += st.detail;
+    out += '\n';
+  }
   void body(TextBuf& out, const Judgement& j, const char* indent) const {
     if (!j.host.empty() && indent[2] == 0) {
       out += indent;
@@ -388,17 +482,14 @@ class TextRenderer : public PerPairRenderer {
     out += "path: "sv;
     out += join_path(j.path);
     out += '\n';
-    for (const auto& st : j.steps) {
+    if (!j.reason.empty()) {
       out += indent;
-      if (o_.color) out += st.done ? "\033[32m"sv : "\033[33m"sv;
-      out += st.done ? "[done]"sv : "[todo]"sv;
-      if (o_.color) out += kReset;
-      out += ' ';
-      out += st.action;
-      out += ": "sv;
-      out += st.detail;
+      out += "reason: "sv;
+      out += j.reason;
       out += '\n';
     }
+    for (const auto& st : j.steps)
+      if (!st.group_level) step_line(out, st, indent);
   }
   std::ostream& out_;
   RenderOptions o_;
@@ -407,23 +498,76 @@ class TextRenderer : public PerPairRenderer {
 
 class JsonRenderer : public PerPairRenderer {
  public:
-  explicit JsonRenderer(std::ostream& out) : out_(out) {}
-  void begin() override { out_ << "{\"pairs\":["; }
+  JsonRenderer(std::ostream& out, RenderOptions o) : out_(out), o_(o) {}
+  void groups(const std::vector<GroupSteps>& groups) override {
+    groups_ = ",\"resource_groups\":[";
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      const ResourceGroup& g = *groups[i].group;
+      groups_ += i ? ",\n{\"id\":" : "\n{\"id\":";
+      json_string(groups_, g.id);
+      groups_ += ",\"kind\":\"" + std::string(to_string(g.kind)) + "\",\"purpose\":\"" +
+                 std::string(to_string(g.purpose)) + "\",\"steps\":[";
+      for (std::size_t k = 0; k < groups[i].steps.size(); ++k) {
+        if (k) groups_ += ',';
+        json_step(groups_, groups[i].steps[k]);
+      }
+      groups_ += "]}";
+    }
+    groups_ += groups.empty() ? "]" : "\n]";
+  }
+  void begin() override {
+    out_ << "{\"schema_version\":" << kPlanSchemaVersion << ",\"diagnostics\":"
+         << (o_.diagnostics ? json_diagnostics(*o_.diagnostics) : std::string("[]")) << groups_ << ",\"pairs\":[";
+  }
   // Each pair is ",\n{...}"; the first pair of the output drops its comma when written.
   void render(TextBuf& out, const PairPlan& p) const override {
     out += ",\n"sv;
     json_pair(out, p);
   }
-  void write(std::string_view run, const StatusCounts&) override {
+  void write(std::string_view run, const StatusCounts& counts) override {
+    counts_.add(counts);
     std::size_t skip = first_ && !run.empty() ? 1 : 0;
     if (!run.empty()) first_ = false;
     out_.write(run.data() + skip, static_cast<std::streamsize>(run.size() - skip));
   }
-  void end() override { out_ << (first_ ? "]}\n" : "\n]}\n"); }
+  void tasks(const std::vector<TaskPlan>& tasks) override {
+    std::string out = ",\"tasks\":[";
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      const auto& t = tasks[i];
+      out += i ? ",\n{\"name\":" : "\n{\"name\":";
+      json_string(out, t.name);
+      for (auto [key, value] : {std::pair{",\"source\":", &t.source}, std::pair{",\"destination\":", &t.destination},
+                                std::pair{",\"integration_group\":", &t.integration_group},
+                                std::pair{",\"scheduling_group\":", &t.scheduling_group}}) {
+        out += key;
+        json_string(out, *value);
+      }
+      out += ",\"status\":\"" + std::string(status_name(t.status)) + "\",\"pairs\":[";
+      for (std::size_t k = 0; k < t.pairs.size(); ++k) {
+        const auto& p = t.pairs[k];
+        out += k ? ",{\"resource_group\":" : "{\"resource_group\":";
+        json_string(out, p.resource_group);
+        out += ",\"data_source\":";
+        json_string(out, p.data_source);
+        out += ",\"role\":\"" + p.role + "\",\"status\":\"" + std::string(status_name(p.status)) + "\"}";
+      }
+      out += "]}";
+    }
+    out += tasks.empty() ? "]" : "\n]";
+    tasks_ = std::move(out);
+  }
+  void end() override {
+    out_ << (first_ ? "]" : "\n]") << tasks_ << ",\"summary\":{\"pairs\":" << counts_.total() << ",\"ready\":" << counts_.ready
+         << ",\"needs_changes\":" << counts_.needs_changes << ",\"unsupported\":" << counts_.unsupported << "}}\n";
+  }
 
  private:
   std::ostream& out_;
+  RenderOptions o_;
+  Counts counts_;
   bool first_ = true;
+  std::string groups_;  // ,"resource_groups":[...] once groups() has been given them
+  std::string tasks_;   // ,"tasks":[...] once tasks() has been given them
 };
 
 // The remediation checklist: one entry per distinct action, in the order a person works
@@ -434,7 +578,17 @@ class MarkdownRenderer : public PlanRenderer {
   void pair(const PairPlan& p) override {
     counts_.add(p.status);
     std::string name = p.resource_group + " → " + p.data_source;
-    if (p.status == PairStatus::unsupported) unsupported_.push_back(name + " (" + p.relation + ")");
+    if (p.status == PairStatus::unsupported)
+      unsupported_.push_back(name + " (" + p.relation + ")" + (p.reason.empty() ? "" : ": " + p.reason));
+    for (const auto& n : p.notes) {
+      std::string sentence = note_sentence(n, p.data_source);
+      auto it = note_index_.find(sentence);
+      if (it == note_index_.end()) {
+        it = note_index_.emplace(sentence, notes_.size()).first;
+        notes_.push_back({sentence, {}});
+      }
+      notes_[it->second].second.push_back(name);
+    }
     auto take = [&](const Judgement& j) {
       for (const auto& st : j.steps) {
         if (st.done) continue;
@@ -452,22 +606,16 @@ class MarkdownRenderer : public PlanRenderer {
     if (p.hosts.empty()) take(p);
     for (const auto& h : p.hosts) take(h);
   }
+  void tasks(const std::vector<TaskPlan>& tasks) override { tasks_ = tasks; }
   void end() override {
     out_ << "# Remediation checklist: " << t_.workspace.name << "\n\n";
-    out_ << counts_.total() << " pairs: " << counts_.ready << " ready, " << counts_.needs_changes << " need changes, "
-         << counts_.unsupported << " unsupported.\n";
-    static const std::vector<std::pair<std::string, std::string>> order{
-        {"upgrade_edition", "Upgrade the edition"},  {"migrate_to_vpc", "Migrate classic sources"},
-        {"create_vpc", "Create VPCs"},                {"attach_vpc", "Associate resource groups with VPCs"},
-        {"create_link", "Connect networks"},          {"add_network_route", "Add network routes"},
-        {"add_rg_route", "Add resource-group routes"}, {"add_nat_gateway", "Add Internet NAT gateways"},
-        {"add_whitelist", "Add whitelist entries"},   {"add_security_group_rule", "Open security groups"}};
+    out_ << summary_line(counts_) << ".\n";
     if (entries_.empty()) out_ << "\nNothing to do.\n";
-    for (const auto& [action, title] : order) {
+    for (const auto& info : step_actions()) {
       bool any = false;
       for (const auto& e : entries_) {
-        if (e.step.action != action) continue;
-        if (!any) out_ << "\n## " << title << "\n\n";
+        if (e.step.action != info.action) continue;
+        if (!any) out_ << "\n## " << info.heading << "\n\n";
         any = true;
         out_ << "- [ ] " << console_action(e.step) << (e.step.fixable ? "" : " *(not fixable by configuration)*") << "\n";
         out_ << "  - unblocks: ";
@@ -478,6 +626,28 @@ class MarkdownRenderer : public PlanRenderer {
     if (!unsupported_.empty()) {
       out_ << "\n## Unsupported pairs\n\n";
       for (const auto& u : unsupported_) out_ << "- " << u << '\n';
+    }
+    if (!notes_.empty()) {
+      out_ << "\n## Notes\n\n";
+      for (const auto& [sentence, pairs] : notes_) {
+        out_ << "- " << sentence << "\n  - pairs: ";
+        for (std::size_t i = 0; i < pairs.size(); ++i) out_ << (i ? ", " : "") << pairs[i];
+        out_ << '\n';
+      }
+    }
+    if (!tasks_.empty()) {
+      out_ << "\n## Tasks\n\n| task | source → destination | status | run by | issued by |\n|---|---|---|---|---|\n";
+      for (const auto& t : tasks_) {
+        auto group_status = [&](const std::string& role) {
+          PairStatus worst = PairStatus::ready;
+          for (const auto& p : t.pairs)
+            if (p.role == role) worst = std::max(worst, p.status);
+          return std::string(status_name(worst));
+        };
+        out_ << "| " << t.name << " | " << t.source << " → " << t.destination << " | " << status_name(t.status) << " | "
+             << t.integration_group << " (" << group_status("data_integration") << ") | " << t.scheduling_group << " ("
+             << group_status("scheduling") << ") |\n";
+      }
     }
   }
 
@@ -492,6 +662,9 @@ class MarkdownRenderer : public PlanRenderer {
   std::vector<Entry> entries_;
   std::unordered_map<std::string, std::size_t> index_;
   std::vector<std::string> unsupported_;
+  std::vector<std::pair<std::string, std::vector<std::string>>> notes_;  // sentence, pairs
+  std::unordered_map<std::string, std::size_t> note_index_;
+  std::vector<TaskPlan> tasks_;
 };
 
 std::string dot_id(std::string_view s) {
@@ -572,7 +745,7 @@ class DotRenderer : public PlanRenderer {
 std::unique_ptr<PlanRenderer> make_plan_renderer(const std::string& format, std::ostream& out, const Topology& topology,
                                                  RenderOptions options) {
   if (format == "text") return std::make_unique<TextRenderer>(out, options);
-  if (format == "json") return std::make_unique<JsonRenderer>(out);
+  if (format == "json") return std::make_unique<JsonRenderer>(out, options);
   if (format == "markdown") return std::make_unique<MarkdownRenderer>(out, topology);
   if (format == "dot") return std::make_unique<DotRenderer>(out, topology);
   return nullptr;

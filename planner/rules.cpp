@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "notes.hpp"
+
 namespace syncpath {
 
 // Defined in the file generated at build time from rules/*.yaml (see planner/CMakeLists.txt).
@@ -25,6 +27,12 @@ const std::vector<std::string>& known_steps() {
                                           "add_rg_route",   "add_whitelist",    "add_nat_gateway",
                                           "add_security_group_rule", "migrate_to_vpc"};
   return s;
+}
+
+const std::vector<std::string>& reason_placeholders() {
+  static const std::vector<std::string> p{"group",   "kind",    "source", "network", "public_endpoint",
+                                          "edition", "workspace_edition"};
+  return p;
 }
 
 namespace {
@@ -144,7 +152,7 @@ class FileReader {
       diags_.error(pos(list), "bad-value", "`solutions` must be a list of rules");
       return;
     }
-    static const std::vector<std::string> keys{"groups", "relations", "solution", "egress", "steps", "notes"};
+    static const std::vector<std::string> keys{"groups", "relations", "solution", "egress", "steps", "notes", "reason"};
     for (const auto& n : list) {
       if (!n.IsMap()) {
         diags_.error(pos(n), "bad-value", "a solution rule must be a mapping with groups, relations, solution, steps");
@@ -175,7 +183,11 @@ class FileReader {
         if (e.size() == 1) r.egress = static_cast<EgressKind>(std::find(egress_names().begin(), egress_names().end(), e[0]) - egress_names().begin());
       }
       if (n["steps"]) r.steps = words(n["steps"], known_steps(), "step", "unknown-step");
-      if (n["notes"]) r.notes = words(n["notes"], {}, "note", "bad-value");
+      if (n["notes"]) r.notes = words(n["notes"], known_notes(), "note", "unknown-note");
+      if (n["reason"]) r.reason = reason(n["reason"]);
+      if (r.unsupported && r.reason.empty() && !n["reason"])
+        diags_.error(pos(n), "missing-key",
+                     "an unsupported rule needs a `reason`: why the pair cannot be served and what to use instead");
       bool needs_egress = contains(r.steps, "add_whitelist") || contains(r.steps, "add_security_group_rule");
       if (needs_egress && !n["egress"]) {
         diags_.error(pos(n), "missing-key",
@@ -196,13 +208,15 @@ class FileReader {
         diags_.error(pos(n), "bad-value", "a requirement must be a mapping with groups and edition");
         continue;
       }
-      check_keys(n, {"groups", "edition"}, "in a requirement");
+      check_keys(n, {"groups", "edition", "reason"}, "in a requirement");
       Requirement r;
       r.pos = pos(n);
-      if (!n["groups"] || !n["edition"]) {
-        diags_.error(pos(n), "missing-key", "a requirement needs `groups` and `edition`");
+      if (!n["groups"] || !n["edition"] || !n["reason"]) {
+        diags_.error(pos(n), "missing-key",
+                     "a requirement needs `groups`, `edition` and `reason` (why such pairs are unsupported)");
         continue;
       }
+      r.reason = reason(n["reason"]);
       r.groups = words(n["groups"], enum_names<GroupKind>(), "resource-group kind", "unknown-group-kind");
       auto e = words(n["edition"], enum_names<Edition>(), "edition", "unknown-edition");
       if (e.size() == 1) r.edition = *parse_enum<Edition>(e[0]);
@@ -212,12 +226,31 @@ class FileReader {
 
   void read_standby(const YAML::Node& n) {
     if (!n.IsMap()) {
-      diags_.error(pos(n), "bad-value", "`standby` must be a mapping with groups and note");
+      diags_.error(pos(n), "bad-value", "`standby` must be a mapping with groups");
       return;
     }
-    check_keys(n, {"groups", "note"}, "in standby");
+    check_keys(n, {"groups"}, "in standby");
     if (n["groups"]) rules_.standby_groups = words(n["groups"], enum_names<GroupKind>(), "resource-group kind", "unknown-group-kind");
-    if (n["note"]) rules_.standby_note = scalar(n["note"]);
+  }
+
+  // A reason sentence; every `{name}` in it must be a known placeholder.
+  std::string reason(const YAML::Node& n) {
+    std::string text = scalar(n);
+    if (!n.IsScalar() || text.empty()) {
+      diags_.error(pos(n), "bad-value", "`reason` must be a sentence");
+      return {};
+    }
+    for (std::size_t at = text.find('{'); at != std::string::npos; at = text.find('{', at + 1)) {
+      auto close = text.find('}', at);
+      std::string name = close == std::string::npos ? text.substr(at + 1) : text.substr(at + 1, close - at - 1);
+      if (close == std::string::npos || !contains(reason_placeholders(), name)) {
+        std::string hint = nearest(name, reason_placeholders());
+        diags_.error(pos(n), "unknown-placeholder",
+                     "`{" + name + "}` in the reason is not a placeholder" +
+                         (hint.empty() ? "; use one of " + join(reason_placeholders()) : "; did you mean `{" + hint + "}`?"));
+      }
+    }
+    return text;
   }
 
   void read_alternatives(const YAML::Node& n) {

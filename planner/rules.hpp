@@ -10,6 +10,7 @@
 
 #include "diagnostics.hpp"
 #include "model.hpp"
+#include "step_action.hpp"
 
 namespace syncpath {
 
@@ -32,21 +33,26 @@ struct SolutionRule {
   EgressKind egress = EgressKind::none;
   std::vector<std::string> steps;      // step actions, in order: each a check the engine implements
   std::vector<std::string> notes;
+  // An unsupported rule says why and what to use instead (required there): a sentence with
+  // placeholders from reason_placeholders(), filled in per pair.
+  std::string reason;
   SourcePos pos;
 };
 
 struct Requirement {  // a group kind needs an edition; below it every pair is unsupported
   std::vector<std::string> groups;
   Edition edition = Edition::professional;
-  std::string step = "upgrade_edition";
+  StepAction step = StepAction::upgrade_edition;
+  std::string reason;  // why such a pair is unsupported (placeholders as for a rule's reason)
   SourcePos pos;
 };
 
 struct Rules {
   std::vector<SolutionRule> solutions;
   std::vector<Requirement> requirements;
-  std::vector<std::string> standby_groups;  // kinds that may use a standby source
-  std::string standby_note = "standby_needs_exclusive";
+  // Kinds that may run a task on a source with Standby Library Settings on; a group of any
+  // other kind that runs tasks owes use_exclusive_group for such a source.
+  std::vector<std::string> standby_groups;
   // When a source has a public_endpoint, the solution for this relation is offered beside the
   // chosen one (empty: no alternative).
   std::string public_endpoint_alternative;
@@ -60,6 +66,11 @@ struct Rules {
 const std::vector<std::string>& known_relations();
 // Step actions the engine can check (the rules may only name these).
 const std::vector<std::string>& known_steps();
+// The placeholders a reason may use, each written `{name}`: group, kind (the group's),
+// source, network (the source's), public_endpoint ("use S's public endpoint (the
+// alternative)" when it has one, else "give S a public endpoint"), edition (required),
+// workspace_edition.
+const std::vector<std::string>& reason_placeholders();
 
 struct RulesLoad {
   std::optional<Rules> rules;

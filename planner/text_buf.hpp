@@ -18,16 +18,16 @@ class TextBuf {
     std::memcpy(data_.get() + size_, p, n);
     size_ += n;
   }
-  TextBuf& operator+=(std::string_view s) {
+  [[gnu::always_inline]] TextBuf& operator+=(std::string_view s) {
     append(s.data(), s.size());
     return *this;
   }
-  TextBuf& operator+=(char c) {
+  [[gnu::always_inline]] TextBuf& operator+=(char c) {
     if (size_ == cap_) grow(1);
     data_[size_++] = c;
     return *this;
   }
-  void push_back(char c) { *this += c; }
+  [[gnu::always_inline]] void push_back(char c) { *this += c; }
   void clear() { size_ = 0; }  // keeps the capacity
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }

@@ -11,6 +11,9 @@
 
 namespace syncpath {
 
+// The whichgroup JSON's schema_version (docs/json.md).
+inline constexpr int kWhichgroupSchemaVersion = 1;
+
 struct PipelineRun {
   int line = 0;            // 1-based line number in the log
   std::string pipeline;    // the name inside Pipeline[...], as written

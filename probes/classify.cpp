@@ -17,22 +17,23 @@ std::string seconds(double s) {
 }
 }  // namespace
 
-Outcome classify_dns(DnsOutcome what, const std::string& name, const std::string& server_detail) {
+Outcome classify_dns(DnsOutcome what, const std::string& name, const std::string& server, const std::string& detail) {
+  const std::string the_server = "the DNS server " + (server.empty() ? std::string("of this host") : server);
   switch (what) {
-    case DnsOutcome::ok: return Outcome{CheckStatus::pass, Verdict::reachable, server_detail, false};
+    case DnsOutcome::ok: return Outcome{CheckStatus::pass, Verdict::reachable, detail, false};
     case DnsOutcome::nxdomain:
-      return fail(Verdict::dns_failure, "NXDOMAIN: " + name + " does not exist for the DNS server this host uses");
+      return fail(Verdict::dns_failure, "NXDOMAIN: " + name + " does not exist for " + the_server);
     case DnsOutcome::no_address:
-      return fail(Verdict::dns_failure, "the name " + name + " exists but has no IPv4 (A) record");
+      return fail(Verdict::dns_failure, "the name " + name + " exists but has no IPv4 (A) record at " + the_server);
     case DnsOutcome::servfail:
-      return fail(Verdict::dns_failure, "SERVFAIL: the DNS server could not answer for " + name);
+      return fail(Verdict::dns_failure, "SERVFAIL: " + the_server + " could not answer for " + name);
     case DnsOutcome::timeout:
-      return fail(Verdict::dns_failure, "no answer from the DNS server for " + name + " (timed out)", true);
+      return fail(Verdict::dns_failure, "no answer from " + the_server + " for " + name + " (timed out)", true);
     case DnsOutcome::refused:
-      return fail(Verdict::dns_failure, "the DNS server refused the query or is not listening");
+      return fail(Verdict::dns_failure, the_server + " refused the query or is not listening");
     case DnsOutcome::other: break;
   }
-  return fail(Verdict::dns_failure, "lookup of " + name + " failed: " + server_detail);
+  return fail(Verdict::dns_failure, "lookup of " + name + " at " + the_server + " failed: " + detail);
 }
 
 Outcome classify_connect(int err, bool timed_out, double timeout_seconds) {

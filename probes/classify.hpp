@@ -17,7 +17,9 @@ struct Outcome {
 };
 
 enum class DnsOutcome { ok, nxdomain, no_address, servfail, timeout, refused, other };
-Outcome classify_dns(DnsOutcome what, const std::string& name, const std::string& server_detail);
+// `server` names the DNS server that was asked ("10.0.0.2:53 (--dns-server)"); `detail` is the
+// pass detail (ok) or the resolver's own words (other).
+Outcome classify_dns(DnsOutcome what, const std::string& name, const std::string& server, const std::string& detail);
 
 // `err` is the errno of a failed connect (0 with `timed_out` when no answer came in time).
 Outcome classify_connect(int err, bool timed_out, double timeout_seconds);

@@ -282,6 +282,29 @@ class Engine {
       rc = csv.empty() ? ARES_EBADSTR : ares_set_servers_ports_csv(channel_, csv.c_str());
       if (rc != ARES_SUCCESS) throw std::invalid_argument("--dns-server " + options_.dns_server + ": expected IP or IP:PORT");
     }
+    dns_server_ = describe_servers();
+  }
+
+  // The server a query goes to, for messages: the first one configured (c-ares asks it first
+  // and, with one try and our own deadline, only it), and where it came from.
+  std::string describe_servers() const {
+    ares_addr_port_node* servers = nullptr;
+    if (ares_get_servers_ports(channel_, &servers) != ARES_SUCCESS || !servers) return {};
+    std::string out;
+    if (servers->family == AF_INET) {
+      char buf[INET_ADDRSTRLEN] = {};
+      inet_ntop(AF_INET, &servers->addr.addr4, buf, sizeof buf);
+      out = std::string(buf) + ":" + std::to_string(servers->udp_port ? servers->udp_port : 53);
+    } else {
+      char buf[INET6_ADDRSTRLEN] = {};
+      inet_ntop(AF_INET6, &servers->addr.addr6, buf, sizeof buf);
+      out = "[" + std::string(buf) + "]:" + std::to_string(servers->udp_port ? servers->udp_port : 53);
+    }
+    const bool more = servers->next != nullptr;
+    ares_free_data(servers);
+    out += options_.dns_server.empty() ? (more ? " (the first of /etc/resolv.conf)" : " (from /etc/resolv.conf)")
+                                       : " (--dns-server)";
+    return out;
   }
 
   struct DnsQuery {
@@ -337,6 +360,12 @@ class Engine {
       finish_fail(t, "dns", Outcome{CheckStatus::fail, Verdict::dns_failure, "no host name or address to probe", false});
       return;
     }
+    if (t.target.host.find(':') != std::string::npos || t.target.host.front() == '[') {
+      // Never a DNS query for "[::1]" or "::1": no name has a colon.
+      finish_fail(t, "dns", Outcome{CheckStatus::fail, Verdict::dns_failure,
+                                    "an IPv6 address; the prober speaks IPv4 only (no lookup made)", false});
+      return;
+    }
     t.step_ms = 0;
     begin_dns(t);
   }
@@ -372,7 +401,7 @@ class Engine {
     else if (status == ARES_ECONNREFUSED || status == ARES_EREFUSED) what = DnsOutcome::refused;
 
     if (what != DnsOutcome::ok) {
-      Outcome o = classify_dns(what, t.target.host, ares_strerror(status));
+      Outcome o = classify_dns(what, t.target.host, dns_server_, ares_strerror(status));
       if (o.retryable && retry(t)) return;
       finish_fail(t, "dns", o);
       return;
@@ -743,7 +772,7 @@ class Engine {
       case Stage::dns: {
         t.step_ms += ms_between(t.step_start, Clock::now());
         ++t.token;
-        Outcome o = classify_dns(DnsOutcome::timeout, t.target.host, "");
+        Outcome o = classify_dns(DnsOutcome::timeout, t.target.host, dns_server_, "");
         if (retry(t)) return;
         finish_fail(t, "dns", o);
         return;
@@ -824,6 +853,7 @@ class Engine {
   Clock::duration timeout_{};
   ares_channel channel_ = nullptr;
   std::string ares_error_;
+  std::string dns_server_;  // describe_servers()
   CURLM* multi_ = nullptr;
   std::optional<Clock::time_point> curl_deadline_;
   std::unordered_map<int, Watch> watches_;

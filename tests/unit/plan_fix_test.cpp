@@ -79,7 +79,7 @@ TEST_CASE("--fix on the broken topology applies every kind of configuration step
   FixResult fixed = fix_topology(text, "broken.yaml");
   REQUIRE(fixed.ok);
   std::map<std::string, int> kinds;
-  for (const auto& st : fixed.applied) kinds[st.action]++;
+  for (const auto& st : fixed.applied) kinds[std::string(to_string(st.action))]++;
   for (const char* a : {"attach_vpc", "create_link", "add_network_route", "add_rg_route", "add_whitelist",
                         "add_security_group_rule", "add_nat_gateway"}) {
     CAPTURE(a);
@@ -87,7 +87,7 @@ TEST_CASE("--fix on the broken topology applies every kind of configuration step
   }
   // Left for people: the classic source's migration, and the SNAT EIP a new NAT gateway gets.
   std::map<std::string, int> left;
-  for (const auto& st : fixed.unfixable) left[st.action]++;
+  for (const auto& st : fixed.unfixable) left[std::string(to_string(st.action))]++;
   CHECK(left["migrate_to_vpc"] > 0);
   CHECK(left["add_whitelist"] == 1);
   CHECK(left.size() == 2);

@@ -92,7 +92,7 @@ TEST_CASE("removing the way back and the whitelist entry leaves both steps to do
   CHECK(p.status == PairStatus::needs_changes);
   std::vector<std::string> todo;
   for (const auto& st : p.steps)
-    if (!st.done) todo.push_back(st.action);
+    if (!st.done) todo.emplace_back(to_string(st.action));
   CHECK(todo == std::vector<std::string>{"add_network_route", "add_whitelist"});
   std::ostringstream out;
   auto r = make_plan_renderer("markdown", out, t);

@@ -65,13 +65,13 @@ inline syncpath::PairPlan plan(const std::string& text, const std::string& group
 inline std::vector<std::string> actions(const syncpath::Judgement& j, bool done) {
   std::vector<std::string> out;
   for (const auto& st : j.steps)
-    if (st.done == done) out.push_back(st.action);
+    if (st.done == done) out.emplace_back(syncpath::to_string(st.action));
   return out;
 }
 
 inline const syncpath::PlanStep* find_step(const syncpath::Judgement& j, const std::string& action, bool done) {
   for (const auto& st : j.steps)
-    if (st.action == action && st.done == done) return &st;
+    if (syncpath::to_string(st.action) == action && st.done == done) return &st;
   return nullptr;
 }
 

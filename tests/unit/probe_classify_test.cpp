@@ -41,13 +41,20 @@ TEST_CASE("connect outcomes: reset, unreachable, dropped") {
   SUBCASE("no error is a pass") { CHECK(classify_connect(0, false, 3).status == CheckStatus::pass); }
 }
 
-TEST_CASE("DNS outcomes are dns failures with the reason in the detail") {
-  CHECK(classify_dns(DnsOutcome::nxdomain, "db.example", "").detail.find("NXDOMAIN") != std::string::npos);
-  CHECK(classify_dns(DnsOutcome::servfail, "db.example", "").detail.find("SERVFAIL") != std::string::npos);
-  CHECK(classify_dns(DnsOutcome::timeout, "db.example", "").retryable);
-  CHECK_FALSE(classify_dns(DnsOutcome::nxdomain, "db.example", "").retryable);
-  CHECK(classify_dns(DnsOutcome::no_address, "db.example", "").verdict == Verdict::dns_failure);
-  CHECK(classify_dns(DnsOutcome::ok, "db.example", "db.example -> 192.0.2.1").status == CheckStatus::pass);
+TEST_CASE("DNS outcomes are dns failures with the reason in the detail, naming the server asked") {
+  const std::string server = "192.0.2.53:53 (--dns-server)";
+  CHECK(classify_dns(DnsOutcome::nxdomain, "db.example", server, "").detail.find("NXDOMAIN") != std::string::npos);
+  CHECK(classify_dns(DnsOutcome::servfail, "db.example", server, "").detail.find("SERVFAIL") != std::string::npos);
+  CHECK(classify_dns(DnsOutcome::timeout, "db.example", server, "").retryable);
+  CHECK_FALSE(classify_dns(DnsOutcome::nxdomain, "db.example", server, "").retryable);
+  CHECK(classify_dns(DnsOutcome::no_address, "db.example", server, "").verdict == Verdict::dns_failure);
+  CHECK(classify_dns(DnsOutcome::ok, "db.example", server, "db.example -> 192.0.2.1").status == CheckStatus::pass);
+  for (auto what : {DnsOutcome::nxdomain, DnsOutcome::no_address, DnsOutcome::servfail, DnsOutcome::timeout,
+                    DnsOutcome::refused, DnsOutcome::other}) {
+    CAPTURE(static_cast<int>(what));
+    CHECK(classify_dns(what, "db.example", server, "x").detail.find("the DNS server 192.0.2.53:53 (--dns-server)") !=
+          std::string::npos);
+  }
 }
 
 TEST_CASE("HTTP outcomes: TLS errors, timeouts, any status is an answer") {
