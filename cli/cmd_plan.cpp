@@ -96,10 +96,11 @@ void run_plan(Context& ctx, const PlanOptions& o) {
   if (!rules) return report_unusable(ctx, o.common, diags, texts, kPlanSchemaVersion);
   auto topology = load_topology_option(o.topology, diags, texts);
   if (!topology) {
+    report_unusable(ctx, o.common, diags, texts, kPlanSchemaVersion);
     if (o.common.format != "json")
       ctx.err << o.topology << ": invalid: " << diags.error_count() << " errors, " << diags.warning_count()
               << " warnings\n";
-    return report_unusable(ctx, o.common, diags, texts, kPlanSchemaVersion);
+    return;
   }
   PlanFilter filter{o.groups, o.sources, o.tasks};
   Diagnostics unknown;

@@ -53,15 +53,14 @@ int write_report(Context& ctx, const ProbeArgs& a, ProbeReport& rep, const Sourc
     // With --quiet the topology's warnings are left out: they are not problems of this run.
     if (unusable || !a.common.quiet) print_diagnostics(ctx, a.common, rep.diagnostics, texts);
     if (unusable) return kBadInput;
-    if (!a.common.quiet) {
-      for (const auto& w : rep.warnings) ctx.err << "syncpath probe: " << w << '\n';
-      if (!rep.skipped.empty()) {
-        std::string all;
-        for (const auto& n : rep.skipped) all += (all.empty() ? "" : ", ") + n;
-        ctx.err << "syncpath probe: not probed (file-based, no network endpoint): " << all << '\n';
-      }
+    if (!a.common.quiet && !rep.skipped.empty()) {
+      std::string all;
+      for (const auto& n : rep.skipped) all += (all.empty() ? "" : ", ") + n;
+      ctx.err << "syncpath probe: not probed (file-based, no network endpoint): " << all << '\n';
     }
   }
+  if (!a.common.quiet)
+    for (const auto& w : rep.warnings) ctx.err << "syncpath probe: " << w << '\n';
   Report report(ctx, a.common);
   if (a.common.format == "json") diagnosis::render_probe_json(report.stream(), rep);
   else if (a.common.format == "junit") diagnosis::render_probe_junit(report.stream(), rep);
@@ -112,10 +111,11 @@ int run_topology(Context& ctx, const ProbeArgs& a) {
   SourceTexts texts;
   auto topology = load_topology_option(a.topology, rep.diagnostics, texts);
   if (!topology) {
+    int rc = write_report(ctx, a, rep, texts);
     if (a.common.format == "text")
       ctx.err << a.topology << ": invalid: " << rep.diagnostics.error_count() << " errors, "
               << rep.diagnostics.warning_count() << " warnings\n";
-    return write_report(ctx, a, rep, texts);
+    return rc;
   }
   diagnosis::ProbeSelection sel{a.rg, a.host, a.task, a.sources};
   auto plan = diagnosis::plan_probes(*topology, default_rules(), sel, rep);

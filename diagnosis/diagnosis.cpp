@@ -177,6 +177,7 @@ void explain(const ProbePlan::Pair& p, Row& row) {
   for (const auto& w : warnings) wl.detail += "; warning: " + w;
   r.checks.push_back(wl);
   for (const auto& w : warnings) row.notes.push_back(w);
+  if (!p.login_note.empty()) row.notes.push_back(p.login_note);
 
   // A DNS warning (an unexpected answer) is a note too.
   for (const auto& c : r.checks)
@@ -424,7 +425,8 @@ ProbePlan plan_probes(const Topology& topo, const Rules& rules, const ProbeSelec
           t.password = *pw;
         } else {
           t.username.clear();  // greeting only: without the password a login proves nothing
-          if (gi == 0) report.warnings.push_back(s->name + ": " + error + "; login not tried");
+          p.login_note = error + "; login not tried";
+          if (gi == 0) report.warnings.push_back(s->name + ": " + p.login_note);
         }
       }
       out.targets.push_back(std::move(t));

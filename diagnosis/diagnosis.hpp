@@ -54,6 +54,7 @@ struct ProbePlan {
     const DataSource* source = nullptr;
     std::string role;
     bool uses_public_endpoint = false;  // the plan reaches the source only over its public endpoint
+    std::string login_note;             // why no login is tried (an unresolved password), or ""
     PairPlan plan;
   };
   std::vector<Pair> pairs;  // parallel to targets

@@ -629,8 +629,8 @@ class Planner {
                           " has Standby Library Settings on",
                           s.standby.instance.empty() ? "" : " (standby instance ", s.standby.instance,
                           s.standby.instance.empty() ? "" : ")",
-                          ": only an exclusive resource group can run its tasks; run them on an exclusive group, or "
-                          "turn standby off");
+                          ": only an exclusive resource group can run its tasks; run them on an exclusive group "
+                          "instead of ", g.id, ", or turn standby off");
       st.fixable = false;  // a choice of group or of database settings, not configuration to add
       st.data_source = s.name;
       st.resource_group = g.id;

@@ -293,8 +293,8 @@ std::string console_action(const PlanStep& st) {
       return at + "DataWorks console > Resource Groups > `" + st.resource_group + "` > Network Settings > Associate VPC `" +
              st.network + "`, vSwitch `" + st.vswitch + "` (API: CreateResourceGroupNetwork / AssociateVpc)";
     case StepAction::grant_cen_instance:
-      return at + "CEN console > Cross-account authorization of VPC `" + st.network + "`: authorize the CEN instance that `" +
-             st.link + "` will use, from the account of `" + st.peer + "` (API: GrantInstanceToCen)";
+      return at + "VPC console > VPC `" + st.network + "` > CEN Cross Account Authorization: authorize the CEN instance, "
+             "owned by the account of `" + st.peer + "`, that the new link `" + st.link + "` attaches it to (API: GrantInstanceToCen)";
     case StepAction::create_link: {
       std::string how = st.link_kind == "cen" ? "CEN console > Attach network instances; API: AttachCenChildInstance"
                         : st.link_kind == "vpn_gateway"

@@ -21,6 +21,9 @@ const std::string kHead =
     "workspace: {name: w, account: a1, region: r1}\n"
     "accounts: [{id: a1}, {id: a2}]\n";
 
+// A serverless group g (general purpose: it runs and issues tasks) on line 5.
+const std::string kTaskGroups = "resource_groups:\n  - {id: g, kind: serverless}\n";
+
 // A VPC v1 (10.0.0.0/16, vSwitch s1 10.0.1.0/24) on line 5, under `networks:` on line 4.
 const std::string kNet =
     "networks:\n"
@@ -123,6 +126,26 @@ std::vector<Case> cases() {
       {"password-at-sign", H + "data_sources:\n  - name: d\n    type: csv\n    path: x.csv\n    password: 'a@b'\n", 8,
        "'a@b'", 1, Severity::warning},
       {"custom-group-edition", H + "resource_groups:\n  - id: g\n    kind: custom\n", 6, "custom", 1, Severity::warning},
+      {"invalid-address", H + "data_sources:\n  - {name: d, type: mysql, network: internet, whitelist: any, "
+                              "endpoint: {host: '[::1]', port: 3306}}\n", 5, "'[::1]'"},
+      {"whitelist-not-modelled", H + "data_sources:\n  - {name: d, type: mysql, network: internet, "
+                                     "endpoint: {host: db.example, port: 3306}}\n", 5, "{", 1, Severity::warning},
+      {"open-to-all", H + "data_sources:\n  - {name: d, type: mysql, network: internet, whitelist: [192.0.2.0/24, 0.0.0.0/0], "
+                          "endpoint: {host: db.example, port: 3306}}\n", 5, "0.0.0.0/0", 1, Severity::warning},
+      {"open-to-all", H + N + "data_sources:\n  - {name: d, type: mysql, network: v1, whitelist: any, endpoint: {ip: 10.0.1.5, port: 3306},\n"
+                              "     security_group: {ingress: [{port: 3306, source: 0.0.0.0/0}]}}\n", 8, "0.0.0.0/0", 1,
+       Severity::warning},
+      {"open-to-all", H + "data_sources:\n  - {name: d, type: mysql, network: internet, whitelist: any, "
+                          "endpoint: {host: db.example, port: 3306}}\n", 5, "any", 1, Severity::warning},
+      {"unknown-source", H + kTaskGroups + "data_sources:\n  - {name: d, type: csv, path: d.csv}\ntasks:\n"
+                             "  - {name: t, source: d, destination: e, integration_group: g, scheduling_group: g}\n",
+       9, "e,"},
+      {"unknown-group", H + kTaskGroups + "data_sources:\n  - {name: d, type: csv, path: d.csv}\ntasks:\n"
+                            "  - {name: t, source: d, destination: d, integration_group: h, scheduling_group: g}\n",
+       9, "h,"},
+      {"task-group-purpose", H + kTaskGroups + "  - {id: x, kind: exclusive}\ndata_sources:\n  - {name: d, type: csv, path: d.csv}\n"
+                                 "tasks:\n  - {name: t, source: d, destination: d, integration_group: g, scheduling_group: x}\n",
+       10, "x}"},
   };
 }
 
@@ -239,11 +262,12 @@ TEST_CASE("near misses get a did-you-mean hint and enum errors list the valid wo
 
 TEST_CASE("a source on the Internet needs no network entry and no vswitch") {
   auto ok = load_topology_text(kHead + "data_sources:\n  - {name: d, type: mysql, network: internet, "
-                                       "endpoint: {host: db.example, port: 3306}}\n",
+                                       "whitelist: [192.0.2.0/24], endpoint: {host: db.example, port: 3306}}\n",
                                "t.yaml");
   CHECK(ok.ok());
+  CHECK(ok.diagnostics.empty());
   auto bad = load_topology_text(kHead + "data_sources:\n  - {name: d, type: mysql, network: internet, vswitch: s1, "
-                                        "endpoint: {host: db.example, port: 3306}}\n",
+                                        "whitelist: [192.0.2.0/24], endpoint: {host: db.example, port: 3306}}\n",
                                 "t.yaml");
   REQUIRE(bad.diagnostics.items().size() == 1);
   CHECK(bad.diagnostics.items()[0].code == "key-not-for-kind");
@@ -284,4 +308,101 @@ TEST_CASE("vSwitches of a rejected network are not known to later references") {
   std::vector<std::string> codes;
   for (const auto& d : r.diagnostics.items()) codes.push_back(d.code);
   CHECK(codes == std::vector<std::string>{"missing-key", "unknown-vswitch"});
+}
+
+TEST_CASE("a whitelist: absent means the rds/polardb default or not modelled, `any` admits every address") {
+  auto source = [](const std::string& fields) {
+    auto r = load_topology_text(kHead + kNet + "data_sources:\n  - {name: d, type: mysql, network: v1, " + fields +
+                                    ", endpoint: {ip: 10.0.1.5, port: 3306}}\n",
+                                "t.yaml");
+    return r;
+  };
+  auto codes = [](const LoadResult& r) {
+    std::vector<std::string> out;
+    for (const auto& d : r.diagnostics.items()) out.push_back(d.code);
+    return out;
+  };
+  for (const char* kind : {"rds", "polardb"}) {
+    CAPTURE(kind);
+    auto r = source(std::string("instance: {kind: ") + kind + ", id: x-1}");
+    CHECK(r.ok());
+    CHECK(r.diagnostics.empty());  // the instance's default whitelist is known
+    CHECK_FALSE(r.topology->data_sources[0].whitelist);
+    CHECK(has_default_whitelist(r.topology->data_sources[0].instance_kind));
+  }
+  for (const char* kind : {"ecs", "self_managed", "saas"}) {
+    CAPTURE(kind);
+    CHECK(codes(source(std::string("instance: {kind: ") + kind + "}")) == std::vector<std::string>{"whitelist-not-modelled"});
+  }
+  auto any = source("whitelist: any");
+  CHECK(any.diagnostics.empty());  // a private source open to all: said, not warned
+  CHECK(any.topology->data_sources[0].whitelist_any);
+  CHECK(check_whitelist(any.topology->data_sources[0], Cidr::host(*Ipv4::parse("203.0.113.9"))).verdict ==
+        WhitelistVerdict::admits);
+  CHECK(codes(source("whitelist: anything")) == std::vector<std::string>{"wrong-type"});
+  // The model's reading of each, for the planner and the probe alike.
+  auto rds = source("instance: {kind: rds}");
+  const Cidr group = *Cidr::parse("10.0.1.0/24");
+  auto c = check_whitelist(rds.topology->data_sources[0], group);
+  CHECK(c.verdict == WhitelistVerdict::refuses);
+  CHECK(c.default_list);
+  CHECK(check_whitelist(source("instance: {kind: ecs}").topology->data_sources[0], group).verdict ==
+        WhitelistVerdict::not_modelled);
+  CHECK(check_whitelist(source("whitelist: [10.0.0.0/16]").topology->data_sources[0], group).entry->str() == "10.0.0.0/16");
+}
+
+TEST_CASE("root causes come first, and an error they cause names the things it is about") {
+  // vpc-b routes via l1, whose `between` misspells vpc-b: the unknown network (line 8) is the
+  // root cause; the route that cannot be via l1 (line 6, earlier in the file) follows it.
+  const std::string text = kHead +
+                           "networks:\n"
+                           "  - {id: vpc-a, kind: vpc, account: a1, region: r1, cidr: 10.0.0.0/16}\n"
+                           "  - {id: vpc-b, kind: vpc, account: a1, region: r1, cidr: 10.1.0.0/16, routes: [{destination: 10.0.0.0/16, via: l1}]}\n"
+                           "links:\n"
+                           "  - {id: l1, kind: cen, between: [vpc-a, vpc-bb]}\n";
+  auto r = load_topology_text(text, "t.yaml");
+  std::vector<std::pair<int, std::string>> got;
+  for (const auto& d : r.diagnostics.items()) got.emplace_back(d.pos.line, d.code);
+  CHECK(got == std::vector<std::pair<int, std::string>>{{8, "unknown-network"}, {6, "route-link-not-joined"}});
+  const std::string& m = r.diagnostics.items().at(1).message;
+  CHECK(m.find("link 'l1' joins 'vpc-a' and 'vpc-bb' (not a defined network), not 'vpc-b'") != std::string::npos);
+  CHECK(m.find("''") == std::string::npos);
+  // A vSwitch whose own CIDR is broken is still known by id: no "unknown vswitch" after it.
+  auto v = load_topology_text(kHead + "networks:\n  - {id: v1, kind: vpc, account: a1, region: r1, cidr: 10.0.0.0/16, "
+                                      "vswitches: [{id: s1, cidr: 10.0.1.0/33}]}\n"
+                                      "resource_groups:\n  - {id: g, kind: exclusive, attachments: [{network: v1, vswitch: s1}]}\n",
+                              "t.yaml");
+  std::vector<std::string> codes;
+  for (const auto& d : v.diagnostics.items()) codes.push_back(d.code);
+  CHECK(codes == std::vector<std::string>{"invalid-cidr"});
+}
+
+TEST_CASE("tasks name a group that runs them and one that issues them; purposes default by kind") {
+  auto r = load_topology_text(kHead +
+                                  "resource_groups:\n"
+                                  "  - {id: rg-sl, kind: serverless}\n"
+                                  "  - {id: rg-ex, kind: exclusive}\n"
+                                  "  - {id: rg-sched, kind: exclusive, purpose: scheduling}\n"
+                                  "  - {id: rg-sh, kind: shared}\n"
+                                  "data_sources:\n  - {name: a, type: csv, path: a.csv}\n  - {name: b, type: csv, path: b.csv}\n"
+                                  "tasks:\n"
+                                  "  - {name: t1, source: a, destination: b, integration_group: rg-ex, scheduling_group: rg-sched}\n"
+                                  "  - {name: t2, source: a, destination: b, integration_group: rg-sl, scheduling_group: rg-sl}\n",
+                              "t.yaml");
+  REQUIRE(r.ok());
+  const auto& t = *r.topology;
+  CHECK(t.find_group("rg-sl")->purpose == GroupPurpose::general);
+  CHECK(t.find_group("rg-ex")->purpose == GroupPurpose::data_integration);
+  CHECK(t.find_group("rg-sched")->purpose == GroupPurpose::scheduling);
+  CHECK(t.find_group("rg-sh")->purpose == GroupPurpose::general);
+  REQUIRE(t.tasks.size() == 2);
+  CHECK(t.find_task("t1")->scheduling_group == "rg-sched");
+  CHECK(t.find_task("t2")->integration_group == "rg-sl");
+  // The scheduling group cannot run a task; the duplicate name is reported with the first's line.
+  auto bad = load_topology_text(kHead + "resource_groups:\n  - {id: s, kind: exclusive, purpose: scheduling}\n"
+                                        "data_sources:\n  - {name: a, type: csv, path: a.csv}\ntasks:\n"
+                                        "  - {name: t, source: a, destination: a, integration_group: s, scheduling_group: s}\n",
+                                "t.yaml");
+  REQUIRE(bad.diagnostics.items().size() == 1);
+  CHECK(bad.diagnostics.items()[0].message.find("cannot run Data Integration tasks") != std::string::npos);
 }

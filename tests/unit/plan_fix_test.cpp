@@ -85,12 +85,14 @@ TEST_CASE("--fix on the broken topology applies every kind of configuration step
     CAPTURE(a);
     CHECK(kinds[a] > 0);
   }
-  // Left for people: the classic source's migration, and the SNAT EIP a new NAT gateway gets.
+  // Left for people: the classic source's migration, the SNAT EIP a new NAT gateway gets, and
+  // the standby source's choice (an exclusive group, or standby off) for each other group.
   std::map<std::string, int> left;
   for (const auto& st : fixed.unfixable) left[std::string(to_string(st.action))]++;
   CHECK(left["migrate_to_vpc"] > 0);
   CHECK(left["add_whitelist"] == 1);
-  CHECK(left.size() == 2);
+  CHECK(left["use_exclusive_group"] == 2);  // rg-serverless and rg-custom
+  CHECK(left.size() == 3);
   // The wrong, more specific route in vpc-hz is overridden by a host route, not left to win.
   auto t = load(fixed.yaml);
   CHECK(plan_pair(t, "rg-exclusive", "bj_db")->status == PairStatus::ready);
@@ -107,6 +109,43 @@ TEST_CASE("--fix creates the VPC a region lacks, with a block that overlaps noth
   REQUIRE(n->cidrs.size() == 1);
   CHECK_FALSE(n->cidrs[0].overlaps(t.find_network("vpc-hz")->cidrs[0]));
   for (const auto& p : plan_all(t)) CHECK(p.status == PairStatus::ready);
+}
+
+TEST_CASE("the VPC --fix proposes overlaps no network, vSwitch, source or host it must route to") {
+  // vpc-hz holds 10.0.0.0/16; a classic source (no CIDR of its own) sits at 10.1.0.5 and a custom
+  // host at 10.2.0.9: the first free /16 is 10.3.0.0/16.
+  const std::string head = R"(version: 1
+workspace: {name: w, account: acct-main, region: cn-shenzhen, edition: professional}
+networks:
+  - {id: vpc-hz, kind: vpc, account: acct-main, region: cn-hangzhou, cidr: 10.0.0.0/16,
+     vswitches: [{id: vsw-hz-a, zone: cn-hangzhou-h, cidr: 10.0.1.0/24}]}
+  - {id: classic-hz, kind: classic, account: acct-main, region: cn-hangzhou}
+  - {id: idc, kind: data_center, cidr: )";
+  auto topology = [&](const std::string& idc_cidr) {
+    return head + idc_cidr + R"(}
+resource_groups:
+  - {id: rg-exclusive, kind: exclusive, eip: 198.51.100.10}
+  - {id: rg-custom, kind: custom, hosts: [{name: etl-1, network: idc, ip: 10.2.0.9}]}
+data_sources:
+  - {name: hz_db, type: mysql, network: vpc-hz, vswitch: vsw-hz-a, endpoint: {ip: 10.0.1.5, port: 3306}, whitelist: any}
+  - {name: legacy, type: mysql, network: classic-hz, endpoint: {ip: 10.1.0.5, port: 3306}, whitelist: any}
+)";
+  };
+  auto new_vpc_block = [](const std::string& text) {
+    auto p = plan(text, "rg-exclusive", "hz_db");
+    const PlanStep* st = find_step(p, "create_vpc", false);
+    REQUIRE(st);
+    return std::make_pair(st->cidr->str(), st->fixable);
+  };
+  CHECK(new_vpc_block(topology("10.2.0.0/24")) == std::make_pair(std::string("10.3.0.0/16"), true));
+  // Every 10.x.0.0/16 taken: the next private range.
+  CHECK(new_vpc_block(topology("10.0.0.0/8")).first == "172.16.0.0/16");
+  // And the file --fix writes validates with that VPC in it.
+  FixResult fixed = fix_topology(topology("10.2.0.0/24"), "t.yaml");
+  REQUIRE(fixed.ok);
+  auto t = load(fixed.yaml);
+  REQUIRE(t.find_network("vpc-syncpath-cn-shenzhen"));
+  CHECK(t.find_network("vpc-syncpath-cn-shenzhen")->cidrs.at(0).str() == "10.3.0.0/16");
 }
 
 TEST_CASE("--fix on an invalid topology returns its diagnostics and writes nothing") {

@@ -13,7 +13,9 @@ const char* kSzNetwork =
     "  - id: idc-gz\n    kind: data_center\n    cidr: 10.70.0.0/16\n  # more networks";
 const char* kSzSources =
     "  - name: sz_db\n    type: mysql\n    network: vpc-sz\n    endpoint: {host: sz.example, ip: 10.60.1.5, port: 3306}\n"
-    "  - name: gz_db\n    type: mysql\n    network: idc-gz\n    endpoint: {host: gz.example, ip: 10.70.1.5, port: 3306}\n";
+    "    whitelist: [172.16.1.0/24]\n"
+    "  - name: gz_db\n    type: mysql\n    network: idc-gz\n    endpoint: {host: gz.example, ip: 10.70.1.5, port: 3306}\n"
+    "    whitelist: [172.16.1.0/24]\n";
 
 std::string with_unlinked_networks() {
   return edit(matrix_text(), "  # more networks", kSzNetwork) + kSzSources;
@@ -142,11 +144,11 @@ TEST_CASE("add_whitelist: the group's egress for that path must be admitted") {
       {"attached vSwitch CIDR (serverless, private path)", "rg-serverless", "bj_db",
        "    endpoint: {host: bj.rds.example, ip: 10.20.1.5, port: 3306}\n    whitelist: [172.16.1.0/24, 192.168.3.10/32]",
        "    endpoint: {host: bj.rds.example, ip: 10.20.1.5, port: 3306}\n    whitelist: [172.16.2.0/24]", "172.16.1.0/24"},
-      {"EIP (exclusive, Internet)", "rg-exclusive", "web_api", "ip: 203.0.113.20, port: 3306}",
+      {"EIP (exclusive, Internet)", "rg-exclusive", "web_api", "ip: 203.0.113.20, port: 3306}\n    whitelist: any",
        "ip: 203.0.113.20, port: 3306}\n    whitelist: [192.0.2.0/24]", "198.51.100.10/32"},
-      {"SNAT EIP (serverless, Internet)", "rg-serverless", "web_api", "ip: 203.0.113.20, port: 3306}",
+      {"SNAT EIP (serverless, Internet)", "rg-serverless", "web_api", "ip: 203.0.113.20, port: 3306}\n    whitelist: any",
        "ip: 203.0.113.20, port: 3306}\n    whitelist: [192.0.2.0/24]", "198.51.100.20/32"},
-      {"host public IP (custom, Internet)", "rg-custom", "web_api", "ip: 203.0.113.20, port: 3306}",
+      {"host public IP (custom, Internet)", "rg-custom", "web_api", "ip: 203.0.113.20, port: 3306}\n    whitelist: any",
        "ip: 203.0.113.20, port: 3306}\n    whitelist: [192.0.2.0/24]", "203.0.113.7/32"},
       {"host IP (custom, private path)", "rg-custom", "idc_db",
        "    endpoint: {host: erp.idc.example, ip: 192.168.3.20, port: 1521}\n    whitelist: [172.16.1.0/24, 192.168.3.10/32]",
@@ -170,7 +172,8 @@ TEST_CASE("add_whitelist: the group's egress for that path must be admitted") {
     CHECK(find_step(fixed, "add_whitelist", true));
   }
   SUBCASE("the shared group's egress is not in the topology: to do, not fixable by --fix") {
-    auto p = plan(edit(matrix_text(), "ip: 203.0.113.20, port: 3306}", "ip: 203.0.113.20, port: 3306}\n    whitelist: [192.0.2.0/24]"),
+    auto p = plan(edit(matrix_text(), "ip: 203.0.113.20, port: 3306}\n    whitelist: any",
+                       "ip: 203.0.113.20, port: 3306}\n    whitelist: [192.0.2.0/24]"),
                   "rg-shared", "web_api");
     const PlanStep* st = find_step(p, "add_whitelist", false);
     REQUIRE(st);
@@ -266,20 +269,37 @@ TEST_CASE("migrate_to_vpc: a classic source is unsupported for exclusive and ser
   CHECK_FALSE(find_step(p, "migrate_to_vpc", false));
 }
 
-TEST_CASE("notes: Internet traffic cost on every Internet path, standby only from exclusive groups") {
+TEST_CASE("notes: Internet traffic cost on every Internet path") {
   auto t = load(matrix_text());
   for (const char* g : {"rg-serverless", "rg-exclusive", "rg-custom", "rg-shared"}) {
     CAPTURE(g);
     CHECK(has_note(*plan_pair(t, g, "web_api"), "internet_traffic_cost"));
     CHECK_FALSE(has_note(*plan_pair(t, g, "idc_db"), "internet_traffic_cost"));
   }
+}
+
+TEST_CASE("use_exclusive_group: a standby-enabled source is not ready from a group that is not exclusive") {
   auto text = edit(matrix_text(), "    endpoint: {host: bj.rds.example, ip: 10.20.1.5, port: 3306}",
                    "    endpoint: {host: bj.rds.example, ip: 10.20.1.5, port: 3306}\n    standby: {enabled: true, instance: rr-bj}");
   auto s = load(text);
-  CHECK_FALSE(has_note(*plan_pair(s, "rg-exclusive", "bj_db"), "standby_needs_exclusive"));
-  CHECK(has_note(*plan_pair(s, "rg-serverless", "bj_db"), "standby_needs_exclusive"));
-  CHECK(has_note(*plan_pair(s, "rg-custom", "bj_db"), "standby_needs_exclusive"));
-  CHECK_FALSE(has_note(*plan_pair(t, "rg-serverless", "bj_db"), "standby_needs_exclusive"));
+  CHECK(plan_pair(s, "rg-exclusive", "bj_db")->status == PairStatus::ready);
+  CHECK_FALSE(find_step(*plan_pair(s, "rg-exclusive", "bj_db"), "use_exclusive_group", false));
+  for (const char* g : {"rg-serverless", "rg-custom"}) {
+    CAPTURE(g);
+    auto p = *plan_pair(s, g, "bj_db");
+    CHECK(p.status == PairStatus::needs_changes);
+    const PlanStep* st = find_step(p, "use_exclusive_group", false);
+    REQUIRE(st);
+    CHECK_FALSE(st->fixable);  // a choice of group, or turning standby off: not configuration to add
+    CHECK(st->detail.find("rr-bj") != std::string::npos);
+    CHECK(st->detail.find("turn standby off") != std::string::npos);
+  }
+  // Without standby the same pairs are ready.
+  CHECK(plan(matrix_text(), "rg-serverless", "bj_db").status == PairStatus::ready);
+  SUBCASE("a group that only issues tasks (purpose: scheduling) owes nothing for standby") {
+    auto sched = edit(text, "  - id: rg-serverless\n    kind: serverless\n", "  - id: rg-serverless\n    kind: serverless\n    purpose: scheduling\n");
+    CHECK(plan(sched, "rg-serverless", "bj_db").status == PairStatus::ready);
+  }
 }
 
 TEST_CASE("a source with a public endpoint gets the Internet path as an alternative") {

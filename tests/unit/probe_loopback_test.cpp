@@ -84,6 +84,7 @@ class FakeDns {
     ::close(fd_);
   }
   int port() const { return port_; }
+  int queries() const { return queries_; }  // queries received so far
 
  private:
   void serve() {
@@ -94,6 +95,7 @@ class FakeDns {
       sockaddr_in from{};
       socklen_t len = sizeof from;
       ssize_t n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      ++queries_;
       if (n < 12) continue;
       buf[2] = static_cast<char>(0x81);  // QR, RD
       buf[3] = static_cast<char>(0x80 | rcode_);  // RA, rcode
@@ -102,6 +104,7 @@ class FakeDns {
     }
   }
   int rcode_, fd_ = -1, port_ = 0;
+  std::atomic<int> queries_{0};
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
@@ -225,6 +228,37 @@ TEST_CASE("DNS through --dns-server on loopback: NXDOMAIN and SERVFAIL") {
   CHECK(b[0].verdict == Verdict::dns_failure);
   INFO(find_check(b[0], "dns")->detail);
   CHECK(find_check(b[0], "dns")->detail.find("SERVFAIL") != std::string::npos);
+  // Each failure names the server that was asked.
+  CHECK(find_check(a[0], "dns")->detail.find("the DNS server 127.0.0.1:" + std::to_string(nx.port()) + " (--dns-server)") !=
+        std::string::npos);
+  CHECK(find_check(b[0], "dns")->detail.find("the DNS server 127.0.0.1:" + std::to_string(servfail.port())) !=
+        std::string::npos);
+  CHECK(nx.queries() >= 1);
+}
+
+TEST_CASE("an IPv6 literal is never looked up: the prober speaks IPv4") {
+  FakeDns dns(3);
+  Options o = quick();
+  o.dns_server = "127.0.0.1:" + std::to_string(dns.port());
+  Target t = loopback(5432);
+  for (const char* host : {"::1", "[::1]", "fe80::1"}) {
+    CAPTURE(host);
+    t.host = host;
+    auto r = run_probes({t}, o);
+    CHECK(r[0].verdict == Verdict::dns_failure);
+    CHECK(find_check(r[0], "dns")->detail.find("IPv6") != std::string::npos);
+  }
+  // From the command line it is unusable input, in every format, and still no query.
+  std::vector<std::string> args{"syncpath", "probe", "--target", "[::1]:5432", "--dns-server",
+                                "127.0.0.1:" + std::to_string(dns.port()), "--format", "json"};
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  CHECK(syncpath::cli::run(static_cast<int>(argv.size()), argv.data(), out, err) == 2);
+  auto doc = nlohmann::json::parse(out.str());
+  CHECK(doc["diagnostics"][0]["code"] == "ipv6-target");
+  CHECK(doc["diagnostics"][0]["message"].get<std::string>().find("IPv6") != std::string::npos);
+  CHECK(dns.queries() == 0);
 }
 
 TEST_CASE("a password given for a login never appears in the results") {
@@ -271,6 +305,10 @@ TEST_CASE("probe --format json has the spec's shape and exit codes") {
     CHECK(r["checks"][1]["status"] == "pass");
     CHECK(r["remedy"]["action"].is_string());
     CHECK(r["remedy"]["detail"].is_string());
+    CHECK(doc["schema_version"] == 1);
+    CHECK(doc["summary"]["targets"] == 1);
+    CHECK(doc["summary"]["reachable"] == 1);
+    CHECK(doc["summary"]["failing"] == 0);
   }
   SUBCASE("refused: exit 1 and a remedy") {
     CHECK(run_cli({"probe", "--target", "127.0.0.1:" + std::to_string(closed_port), "--format", "json"}, text) == 1);

@@ -76,8 +76,8 @@ resource_groups:
 data_sources:
   - {name: open_listed, type: ftp, network: idc-local, endpoint: {ip: 127.0.0.1, port: )" + port + R"(}, whitelist: [127.0.0.0/8]}
   - {name: open_unlisted, type: ftp, network: idc-local, endpoint: {ip: 127.0.0.1, port: )" + port + R"(}, whitelist: [10.9.0.0/16]}
-  - {name: closed, type: ftp, network: idc-local, endpoint: {ip: 127.0.0.1, port: 1}}
-  - {name: db_secret, type: ftp, network: idc-local, endpoint: {ip: 127.0.0.1, port: )" + port + R"(}, username: u, password: {env: SYNCPATH_PROBE_TEST_UNSET_VAR}}
+  - {name: closed, type: ftp, network: idc-local, endpoint: {ip: 127.0.0.1, port: 1}, whitelist: any}
+  - {name: db_secret, type: ftp, network: idc-local, endpoint: {ip: 127.0.0.1, port: )" + port + R"(}, whitelist: any, username: u, password: {env: SYNCPATH_PROBE_TEST_UNSET_VAR}}
 )";
 }
 
@@ -115,9 +115,18 @@ TEST_CASE("topology mode: whitelist check, remedies from the plan, exit 1 on any
   // The plan calls the pair ready; the probe says otherwise.
   CHECK(closed["notes"].dump().find("the topology file does not match the real network") != std::string::npos);
 
-  // The password variable is unset: the source is still probed, without a login.
+  // The password variable is unset: the source is still probed, without a login, and says so.
   CHECK(result_of(doc, "db_secret")["verdict"] == "reachable");
+  CHECK(result_of(doc, "db_secret")["notes"].dump().find("SYNCPATH_PROBE_TEST_UNSET_VAR is not set; login not tried") !=
+        std::string::npos);
   CHECK(err.find("SYNCPATH_PROBE_TEST_UNSET_VAR") != std::string::npos);
+  CHECK(doc["schema_version"] == 1);
+  CHECK(doc["summary"]["targets"] == 4);
+  CHECK(doc["summary"]["reachable"] == 2);
+  CHECK(doc["summary"]["failing"] == 2);
+  CHECK(doc["summary"]["verdicts"]["refused"] == 1);
+  CHECK(doc["summary"]["verdicts"]["rejected_by_whitelist"] == 1);
+  CHECK(doc["summary"]["verdicts"]["timeout"] == 0);
 }
 
 TEST_CASE("topology mode: the connection leaving from another host's address is called out") {
@@ -174,4 +183,91 @@ TEST_CASE("topology mode: --source before the topology file does not swallow it"
                 out, err) == 1);
   auto doc = nlohmann::json::parse(out);
   CHECK(doc["results"].size() == 2);
+}
+
+TEST_CASE("probe on unusable input writes its diagnostics in the format asked for, exit 2") {
+  Listener open;
+  TempTopology file(topology(open.port));
+  std::string out, err;
+  SUBCASE("json: one document with schema_version and the diagnostics, nothing on stderr") {
+    CHECK(run_cli({"probe", file.path.string(), "--rg", "rg-locl", "--format", "json"}, out, err) == 2);
+    auto doc = nlohmann::json::parse(out);
+    CHECK(doc["schema_version"] == 1);
+    REQUIRE(doc["diagnostics"].size() == 1);
+    CHECK(doc["diagnostics"][0]["code"] == "unknown-resource-group");
+    CHECK(doc["diagnostics"][0]["severity"] == "error");
+    CHECK(doc["diagnostics"][0]["message"].get<std::string>().find("did you mean 'rg-local'") != std::string::npos);
+    CHECK_FALSE(doc.contains("results"));
+    CHECK(err.empty());
+  }
+  SUBCASE("json: an invalid topology's own diagnostics, with their positions") {
+    TempTopology broken("version: 1\nworkspace: {name: w, account: a, region: r}\ndata_sources:\n  - {name: d, type: mysql}\n");
+    CHECK(run_cli({"probe", broken.path.string(), "--rg", "x", "--format", "json"}, out, err) == 2);
+    auto doc = nlohmann::json::parse(out);
+    REQUIRE_FALSE(doc["diagnostics"].empty());
+    CHECK(doc["diagnostics"][0]["code"] == "missing-key");
+    CHECK(doc["diagnostics"][0]["line"] == 4);
+  }
+  SUBCASE("json: a bad --target") {
+    CHECK(run_cli({"probe", "--target", "nohostport", "--format", "json"}, out, err) == 2);
+    CHECK(nlohmann::json::parse(out)["diagnostics"][0]["code"] == "bad-target");
+  }
+  SUBCASE("junit: one <error> per problem") {
+    CHECK(run_cli({"probe", file.path.string(), "--rg", "rg-local", "--host", "box-9", "--format", "junit"}, out, err) == 2);
+    CHECK(out.find("<testsuites name=\"syncpath probe\" tests=\"1\" failures=\"0\" errors=\"1\">") != std::string::npos);
+    CHECK(out.find("<error type=\"unknown-host\"") != std::string::npos);
+    CHECK(out.find("box-1, box-2") != std::string::npos);
+  }
+}
+
+TEST_CASE("probe --task probes the task's two sources as the group that runs it and the group that issues it") {
+  Listener open;
+  std::string port = std::to_string(open.port);
+  TempTopology file(R"(version: 1
+workspace: {name: ws, account: acct, region: r1, edition: professional}
+networks:
+  - {id: idc-local, kind: data_center, cidr: 127.0.0.0/8}
+resource_groups:
+  - {id: rg-run, kind: custom, hosts: [{name: box-1, network: idc-local, ip: 127.0.0.1}]}
+  - {id: rg-issue, kind: custom, purpose: scheduling, hosts: [{name: box-1, network: idc-local, ip: 127.0.0.1}]}
+data_sources:
+  - {name: src, type: ftp, network: idc-local, endpoint: {ip: 127.0.0.1, port: )" + port + R"(}, whitelist: [127.0.0.1/32]}
+  - {name: dst, type: ftp, network: idc-local, endpoint: {ip: 127.0.0.1, port: )" + port + R"(}, whitelist: [10.0.0.0/8]}
+tasks:
+  - {name: copy, source: src, destination: dst, integration_group: rg-run, scheduling_group: rg-issue}
+)");
+  std::string out, err;
+  CHECK(run_cli({"probe", file.path.string(), "--task", "copy", "--format", "json"}, out, err) == 1);
+  auto doc = nlohmann::json::parse(out);
+  CHECK(doc["task"] == "copy");
+  REQUIRE(doc["results"].size() == 4);
+  std::vector<std::string> seen;
+  for (const auto& r : doc["results"])
+    seen.push_back(r["resource_group"].get<std::string>() + "/" + r["role"].get<std::string>() + "/" +
+                   r["data_source"].get<std::string>() + "/" + r["verdict"].get<std::string>());
+  CHECK(seen == std::vector<std::string>{"rg-run/data_integration/src/reachable",
+                                         "rg-run/data_integration/dst/rejected_by_whitelist",
+                                         "rg-issue/scheduling/src/reachable", "rg-issue/scheduling/dst/rejected_by_whitelist"});
+  // One of the two groups only.
+  CHECK(run_cli({"probe", file.path.string(), "--task", "copy", "--rg", "rg-issue", "--source", "src", "--format", "json"},
+                out, err) == 0);
+  doc = nlohmann::json::parse(out);
+  CHECK(doc["resource_group"] == "rg-issue");
+  CHECK(doc["results"].size() == 1);
+  // A group that is not the task's, or a task that does not exist, is bad input.
+  TempTopology other(R"(version: 1
+workspace: {name: ws, account: acct, region: r1, edition: professional}
+networks: [{id: idc-local, kind: data_center, cidr: 127.0.0.0/8}]
+resource_groups:
+  - {id: rg-run, kind: custom, purpose: general, hosts: [{name: box-1, network: idc-local, ip: 127.0.0.1}]}
+  - {id: rg-else, kind: custom, hosts: [{name: box-1, network: idc-local, ip: 127.0.0.1}]}
+data_sources:
+  - {name: src, type: ftp, network: idc-local, endpoint: {ip: 127.0.0.1, port: 1}, whitelist: any}
+tasks:
+  - {name: copy, source: src, destination: src, integration_group: rg-run, scheduling_group: rg-run}
+)");
+  CHECK(run_cli({"probe", other.path.string(), "--task", "copy", "--rg", "rg-else"}, out, err) == 2);
+  CHECK(err.find("run by 'rg-run' and issued by 'rg-run'") != std::string::npos);
+  CHECK(run_cli({"probe", other.path.string(), "--task", "cpy"}, out, err) == 2);
+  CHECK(err.find("did you mean 'copy'") != std::string::npos);
 }

@@ -108,7 +108,7 @@ TEST_CASE("the rules must cover every (group kind, relation) cell, once") {
     text += "\n";  // a second file repeats one rule
     auto r = load_rules_texts({{"a.yaml", text},
                                {"b.yaml", "version: 1\nsolutions:\n  - groups: [shared]\n    relations: [classic]\n"
-                                          "    solution: unsupported\n"}});
+                                          "    solution: unsupported\n    reason: twice\n"}});
     auto* d = find_code(r.diagnostics, "duplicate-rule");
     REQUIRE(d);
     CHECK(d->pos.file == "b.yaml");
@@ -137,8 +137,11 @@ TEST_CASE("changing the plan for a cell is a rule edit: another rule folder chan
   // Let shared groups reach same-region VPCs by attaching, using the checks that already exist.
   std::string text = read_file(source_path("rules/connectivity.yaml"));
   text = edit(text, "  - groups: [serverless, exclusive]\n    relations: [vpc_same_region]", "  - groups: [serverless, exclusive, shared]\n    relations: [vpc_same_region]");
-  text = edit(text, "    relations: [vpc_same_region, vpc_cross_region, vpc_cross_account, data_center, classic]\n    solution: unsupported",
-              "    relations: [vpc_cross_region, vpc_cross_account, data_center, classic]\n    solution: unsupported");
+  text = edit(text,
+              "  - groups: [shared]\n    relations: [vpc_same_region]\n    solution: unsupported\n    steps: []\n"
+              "    reason: >-\n      the shared resource group reaches only Internet sources; use a serverless or exclusive group\n"
+              "      attached to {network}, or {public_endpoint}\n",
+              "");
   TempDir dir;
   dir.write("connectivity.yaml", text);
   auto r = load_rules_dir(dir.path.string());
@@ -150,4 +153,61 @@ TEST_CASE("changing the plan for a cell is a rule edit: another rule folder chan
   CHECK(after->solution == "attach_vpc");
   CHECK(after->status == PairStatus::needs_changes);
   CHECK(find_step(*after, "attach_vpc", false));
+}
+
+TEST_CASE("an unsupported rule must say why: a reason with known placeholders; notes are known codes") {
+  const std::string head = "version: 1\nsolutions:\n";
+  SUBCASE("no reason") {
+    auto r = load_rules_texts({{"r.yaml", head + "  - {groups: [shared], relations: [classic], solution: unsupported}\n"}});
+    auto* d = find_code(r.diagnostics, "missing-key");
+    REQUIRE(d);
+    CHECK(d->message.find("`reason`") != std::string::npos);
+    CHECK(d->pos.line == 3);
+  }
+  SUBCASE("a placeholder that does not exist, with a hint") {
+    auto r = load_rules_texts(
+        {{"r.yaml", head + "  - {groups: [shared], relations: [classic], solution: unsupported, reason: 'use {netwrk}'}\n"}});
+    auto* d = find_code(r.diagnostics, "unknown-placeholder");
+    REQUIRE(d);
+    CHECK(d->message.find("did you mean `{network}`?") != std::string::npos);
+  }
+  SUBCASE("a note without a sentence") {
+    auto r = load_rules_texts({{"r.yaml", head + "  - {groups: [shared], relations: [internet], solution: direct, "
+                                                  "egress: shared_region, steps: [add_whitelist], notes: [free_lunch]}\n"}});
+    CHECK(find_code(r.diagnostics, "unknown-note"));
+  }
+  SUBCASE("a requirement without a reason") {
+    auto r = load_rules_texts({{"r.yaml", "version: 1\nrequirements:\n  - {groups: [custom], edition: professional}\n"}});
+    auto* d = find_code(r.diagnostics, "missing-key");
+    REQUIRE(d);
+    CHECK(d->message.find("reason") != std::string::npos);
+  }
+}
+
+TEST_CASE("every unsupported pair carries its rule's reason, the placeholders filled in") {
+  auto t = load(matrix_text());
+  auto shared = *plan_pair(t, "rg-shared", "hz_db");
+  CHECK(shared.reason ==
+        "the shared resource group reaches only Internet sources; use a serverless or exclusive group attached to vpc-hz, "
+        "or give hz_db a public endpoint");
+  CHECK(plan_pair(t, "rg-shared", "bj_db")->reason.find("connected to vpc-bj") != std::string::npos);
+  CHECK(plan_pair(t, "rg-exclusive", "classic_db")->reason ==
+        "exclusive resource groups cannot reach the classic network; migrate classic_db to a VPC, or use a custom group "
+        "with a host in classic-hz");
+  // With a public endpoint the reason points at it (the Internet alternative).
+  auto text = edit(matrix_text(), "    endpoint: {host: hz.rds.example, ip: 172.16.2.5, port: 3306}",
+                   "    endpoint: {host: hz.rds.example, ip: 172.16.2.5, port: 3306}\n"
+                   "    public_endpoint: {host: hz-pub.rds.example, port: 3306}");
+  CHECK(plan(text, "rg-shared", "hz_db").reason.find("or use hz_db's public endpoint (the alternative)") != std::string::npos);
+  // Below the edition the requirement's reason says so.
+  auto basic = load(edit(matrix_text(), "  edition: professional", "  edition: basic"));
+  CHECK(plan_pair(basic, "rg-custom", "hz_db")->reason ==
+        "custom resource groups need the professional edition or higher and the workspace has basic; upgrade the "
+        "edition, or use a serverless or exclusive group");
+  // Every unsupported pair has one, and no other pair does.
+  for (const auto& p : plan_all(t)) {
+    CAPTURE(p.resource_group);
+    CAPTURE(p.data_source);
+    CHECK((p.status == PairStatus::unsupported) == !p.reason.empty());
+  }
 }

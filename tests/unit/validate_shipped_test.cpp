@@ -23,7 +23,7 @@ TEST_CASE("every shipped topology validates with exit 0 and no errors") {
     CHECK(err.str().empty());  // not even a warning
     CHECK(out.str().rfind("ok: ", 0) == 0);
   }
-  CHECK(count >= 8);  // one per scenario plus demo.yaml
+  CHECK(count >= 9);  // one per scenario plus demo.yaml
 }
 
 TEST_CASE("a file with many problems gets them all, with exit 2") {
