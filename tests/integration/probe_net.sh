@@ -116,6 +116,7 @@ time.sleep(3600)  # accepts (in the kernel backlog) and never says a word
 PIDS+=($!)
 ip netns exec "$WEB" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
   --listen-address=10.231.4.53 --port=53 --user=root --pid-file="$TMP/dnsmasq.pid" \
+  --log-queries --log-facility="$TMP/dns-queries.log" \
   --local=/probe.example/ \
   --address=/mysql.probe.example/10.231.3.10 --address=/pg.probe.example/10.231.3.10 \
   --address=/moved.probe.example/10.231.3.10 --address=/web.probe.example/10.231.4.10 \
@@ -265,6 +266,11 @@ for name in "${!ADHOC[@]}"; do
   if [[ $want == reachable ]]; then expect_rc 0 "$name"; else expect_rc 1 "$name"; fi
   echo "   $name: $want"
 done
+# A failed lookup names the DNS server that was asked: the namespace's resolv.conf, or --dns-server.
+probe --target missing.probe.example:3306 --format json --timeout 2
+expect_match missing.probe.example:3306 "$(check dns detail)" 'for the DNS server 10\.231\.4\.53:53 \(from /etc/resolv\.conf\)'
+probe --target mysql.probe.example:3306 --dns-server 10.231.4.20:53 --timeout 1 --format json
+expect_match mysql.probe.example:3306 "$(check dns detail)" 'the DNS server 10\.231\.4\.20:53 \(--dns-server\)'
 # The address the connection left from is recorded for the whitelist check.
 probe --target 10.231.3.11:3306 --protocol mysql --format json
 expect_field 10.231.3.11:3306 .local_address 10.231.1.3
@@ -292,6 +298,34 @@ for args in "--target nohostport" "--target 10.231.4.10:99999" "--target 10.231.
   probe $args
   expect_rc 2 "bad input '$args'"
 done
+
+step "bad input is machine readable in json and junit (exit 2)"
+probe --target 10.231.4.10:99999 --format json
+expect_rc 2 "bad --target, json"
+[[ $(jget .schema_version) == 1 && $(jget '.diagnostics[0].code') == bad-target ]] || fail "bad --target json: $OUT"
+probe "$TOPO" --rg rg-nope --format json
+expect_rc 2 "unknown --rg, json"
+[[ $(jget '.diagnostics[0].code') == unknown-resource-group && $(jget '.diagnostics[0].message') == *"groups: rg-etl, rg-sched"* ]] \
+  || fail "unknown --rg json: $OUT"
+probe "$TOPO" --rg rg-nope --format junit
+expect_rc 2 "unknown --rg, junit"
+printf '%s' "$OUT" | python3 -c '
+import sys, xml.etree.ElementTree as ET
+root = ET.fromstring(sys.stdin.read())
+errors = root.findall(".//testcase/error")
+assert root.get("errors") == "1" and len(errors) == 1 and errors[0].get("type") == "unknown-resource-group", "junit errors"
+' || fail "junit output of bad input is not the expected XML: $OUT"
+
+step "IPv6 literals are refused as input, without a DNS query"
+queries_before=$(grep -c 'query\[' "$TMP/dns-queries.log" || true)
+((queries_before > 0)) || fail "dnsmasq logged no query so far: the check below could not fail"
+for target in "[::1]:5432" "::1:5432" "[fe80::1]:3306"; do
+  probe --target "$target" --dns-server 10.231.4.53 --format json
+  expect_rc 2 "IPv6 target $target"
+  [[ $(jget '.diagnostics[0].code') == ipv6-target ]] || fail "IPv6 target $target: $OUT"
+done
+queries_after=$(grep -c 'query\[' "$TMP/dns-queries.log" || true)
+[[ $queries_after == "$queries_before" ]] || fail "an IPv6 literal reached the DNS server: $(tail -3 "$TMP/dns-queries.log")"
 
 step "topology mode: every data source of rg-etl in one run"
 probe "$TOPO" --rg rg-etl --format json --timeout 2 --concurrency 32
@@ -334,9 +368,18 @@ expect_field web_dropped .plan.status ready
 expect_match web_dropped '.notes | join(" ")' 'the plan says rg-etl -> web_dropped is ready, but the probe found no_route_or_filtered: the topology file does not match the real network'
 expect_field far_no_route .plan.status needs_changes
 expect_field mysql_bad_password '.notes | length' 0
-expect_match far_no_route .remedy.detail "^connect idc-rg and vpc-far.*; then add_network_route: .*idc-rg's route table.*; add_network_route: .*vpc-far's route table"
+expect_match far_no_route .remedy.detail "^connect idc-rg and vpc-far.*; then add_network_route: .*on idc-rg's own router.*; add_network_route: .*vpc-far's route table"
 expect_match ftp_not_whitelisted "$(check whitelist detail)" 'does not cover 10.231.1.2/32'
 expect_match mysql_bad_password .remedy.detail 'PROBE_WRONG_PASSWORD'
+# Summary counts: every result once, by verdict.
+[[ $(jget .schema_version) == 1 && $(jget .summary.targets) == "${#TWANT[@]}" ]] || fail "summary targets: $(jget .summary)"
+for verdict in reachable refused rejected_by_whitelist no_route_or_filtered auth_failed dns_failure timeout tls_failure; do
+  want=0
+  for src in "${!TWANT[@]}"; do [[ ${TWANT[$src]} == "$verdict" ]] && want=$((want + 1)); done
+  [[ $(jget ".summary.verdicts.$verdict") == "$want" ]] || fail "summary: $verdict is $(jget ".summary.verdicts.$verdict"), expected $want"
+done
+[[ $(jget .summary.reachable) == "$(jget .summary.verdicts.reachable)" ]] || fail "summary: reachable count"
+[[ $(jget .summary.failing) == $(( ${#TWANT[@]} - $(jget .summary.reachable) )) ]] || fail "summary: failing count"
 
 step "topology mode, text report (for the log)"
 probe "$TOPO" --rg rg-etl --timeout 2 --concurrency 32 --no-color
@@ -350,6 +393,14 @@ expect_rc 0 "reachable subset"
 [[ $(jget '[.results[].verdict] | unique | join(",")') == reachable ]] || fail "subset not all reachable"
 probe "$TOPO" --rg rg-etl --source mysql_ok --format json --dns-server 10.231.4.53:53
 expect_rc 0 "explicit --dns-server"
+
+step "a task: the group that runs it and the group that issues it both probe both of its sources"
+probe "$TOPO" --task orders_to_app --format json --timeout 2
+expect_rc 0 "task run"
+got=$(jget '[.results[] | .resource_group + "/" + .role + "/" + .data_source + "/" + .verdict] | join(",")')
+[[ $got == "rg-etl/data_integration/mysql_ok/reachable,rg-etl/data_integration/pg_ok/reachable,rg-sched/scheduling/mysql_ok/reachable,rg-sched/scheduling/pg_ok/reachable" ]] \
+  || fail "task results: $got"
+[[ $(jget .task) == orders_to_app ]] || fail "the report does not name the task"
 
 step "secrets never appear in any output"
 for secret in "$MYSQL_PW" "$PG_PW" "$PG_MD5_PW" "$WRONG_PW"; do
