@@ -568,7 +568,6 @@ class Planner {
     }
   }
 
-
   // One judgement of the pair (one host of a custom group, or the group itself). `force`
   // evaluates another relation (the Internet alternative).
   void judge(const DataSource& s, const Host* host, std::size_t host_i, std::optional<std::string> force,
@@ -624,11 +623,9 @@ class Planner {
       blocked = true;
     }
     // Standby Library Settings: only an exclusive group may run a task on such a source.
-    if (s.standby.enabled && !standby_allowed_ && j.relation != "local") {
-      auto& st = add_step(j, StepAction::use_exclusive_group, false, s.name,
-                          " has Standby Library Settings on",
-                          s.standby.instance.empty() ? "" : " (standby instance ", s.standby.instance,
-                          s.standby.instance.empty() ? "" : ")",
+    if (s.standby.enabled && !standby_allowed_ && !rule->unsupported && j.relation != "local") {
+      const std::string standby = s.standby.instance.empty() ? "" : " (standby instance " + s.standby.instance + ")";
+      auto& st = add_step(j, StepAction::use_exclusive_group, false, s.name, " has Standby Library Settings on", standby,
                           ": only an exclusive resource group can run its tasks; run them on an exclusive group "
                           "instead of ", g.id, ", or turn standby off");
       st.fixable = false;  // a choice of group or of database settings, not configuration to add

@@ -11,6 +11,9 @@
 # core and on one thread (the planning without the file), and that plan to /dev/null while an
 # unrelated dd writes as many bytes with O_DIRECT (what the disk alone costs the cores). Each
 # run's user and system CPU too.
+# With REF_BIN=/path/to/another/syncpath (e.g. main's build), that binary's plan to a file and to
+# /dev/null is measured in the same run on the same topology, and the ratios this/reference are
+# printed: the figure to read when a change must not slow the plan down.
 # Usage: bench/plan/run.sh [BUILD_DIR]   (default build/, built if missing). Not run by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -78,6 +81,15 @@ d_s=$m_s d_cpu=$m_cpu
 beside=""
 measure "$bin" plan "$work/tenth.yaml" --format json --output "$work/tenth.json"
 t_s=$m_s t_kb=$m_kb
+if [[ -n ${REF_BIN:-} ]]; then
+  measure "$REF_BIN" plan "$work/big.yaml" --format json --output "$work/plan.json"
+  r_s=$m_s r_cpu=$m_cpu
+  "$REF_BIN" plan "$work/big.yaml" --format json --output "$work/plan.json" 2>/dev/null || true
+  r_mb=$(($(stat -c %s "$work/plan.json") / 1048576))
+  rm -f "$work/plan.json"
+  measure "$REF_BIN" plan "$work/big.yaml" --format json --output /dev/null
+  rn_s=$m_s rn_cpu=$m_cpu
+fi
 
 printf '%-50s %8s s %8s MB\n' "reference: syncpath validate (load+checks)" "$v_s" "$((v_kb / 1024))"
 printf '%-50s %s\n' "  its CPU" "$v_cpu"
@@ -100,3 +112,12 @@ awk -v vs="$v_s" -v ps="$p_s" -v ns="$n_s" -v n1="$n1_s" -v ws="$w_s" -v cs="$c_
   printf "  without the file but beside a direct dd of as many bytes: %.2f\n", (ds - vs) / vs
   printf "peak memory plan/validate: %.2f; plan memory above validate: %d MB for 5,000,000 pairs; a tenth of the pairs: %d MB\n", pk / vk, (pk - vk) / 1024, tk / 1024
 }'
+if [[ -n ${REF_BIN:-} ]]; then
+  printf '%-50s %8s s   (%s MB of JSON)\n' "reference $REF_BIN: plan --output FILE" "$r_s" "$r_mb"
+  printf '%-50s %s\n' "  its CPU" "$r_cpu"
+  printf '%-50s %8s s\n' "  plan --output /dev/null" "$rn_s"
+  printf '%-50s %s\n' "  its CPU" "$rn_cpu"
+  awk -v ps="$p_s" -v rs="$r_s" -v ns="$n_s" -v rn="$rn_s" 'BEGIN {
+    printf "ratio this/reference: plan to a file %.3f, to /dev/null %.3f (above 1: slower)\n", ps / rs, ns / rn
+  }'
+fi
