@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "app.hpp"
+#include "cmd_import.hpp"
 #include "fix.hpp"
 #include "loader.hpp"
 #include "plan.hpp"
@@ -69,13 +70,19 @@ struct PlanOptions {
   std::string rules_dir;
   std::string fix_file;
   unsigned threads = 0;  // 0: one per core
+  FromOptions from;
 };
 
 void run_plan(Context& ctx, const PlanOptions& o) {
   std::optional<Rules> rules_storage;
   const Rules* rules = load_rules_option(ctx, o.common, o.rules_dir, rules_storage);
   if (!rules) return;
-  auto topology = load_topology_option(ctx, o.common, o.topology);
+  if (!o.from.from.empty() && !o.fix_file.empty()) {
+    ctx.err << "syncpath plan: --fix edits a topology file; run `syncpath import` first and --fix its output\n";
+    ctx.exit_code = kBadInput;
+    return;
+  }
+  auto topology = load_topology_option_from(ctx, o.common, o.topology, o.from);
   if (!topology) return;
   PlanFilter filter{o.groups, o.sources};
   std::vector<std::string> unknown;
@@ -165,6 +172,7 @@ void add_plan_command(CLI::App& app, Context& ctx) {
   sub->add_option("--threads", opts->threads, "Plan on N threads (text and json; default: one per core)")
       ->check(CLI::Range(1u, 256u));
   add_common_options(*sub, opts->common, {"text", "markdown", "json", "dot"});
+  add_from_options(*sub, opts->from);
   sub->callback([&ctx, opts] { run_plan(ctx, *opts); });
 }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app.hpp"
+#include "cmd_import.hpp"
 #include "loader.hpp"
 
 namespace syncpath::cli {
@@ -17,8 +18,9 @@ std::string plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-void run_validate(Context& ctx, const CommonOptions& opts, const std::string& path) {
-  LoadResult r = load_topology_file(path);
+void run_validate(Context& ctx, const CommonOptions& opts, const std::string& path, const FromOptions& from) {
+  std::string source_name;  // the file source_text is (PATH.imported.yaml with --from)
+  LoadResult r = load_topology_from(from, path, source_name);
   Report report(ctx, opts);
   const bool valid = r.ok();
   if (opts.format == "json") {
@@ -40,7 +42,7 @@ void run_validate(Context& ctx, const CommonOptions& opts, const std::string& pa
   } else {
     const bool color = ctx.err_is_tty && !opts.no_color;
     for (const auto& d : r.diagnostics.items())
-      render_text(ctx.err, d, r.source_text.empty() ? nullptr : &r.source_text, color);
+      render_text(ctx.err, d, r.source_text.empty() || d.pos.file != source_name ? nullptr : &r.source_text, color);
     if (valid) {
       if (!opts.quiet) {
         const auto& t = *r.topology;
@@ -70,7 +72,9 @@ void add_validate_command(CLI::App& app, Context& ctx) {
   auto path = std::make_shared<std::string>();
   sub->add_option("TOPOLOGY", *path, "The topology YAML file")->required();
   add_common_options(*sub, *opts, {"text", "json"});
-  sub->callback([&ctx, opts, path] { run_validate(ctx, *opts, *path); });
+  auto from = std::make_shared<FromOptions>();
+  add_from_options(*sub, *from);
+  sub->callback([&ctx, opts, path, from] { run_validate(ctx, *opts, *path, *from); });
 }
 
 }  // namespace syncpath::cli
