@@ -97,9 +97,13 @@ CloudVpc* find_vpc(Inventory& inv, const std::string& id) {
   return nullptr;
 }
 
+// The instance `id` (several calls describe parts of one), its origin naming each of them.
 CloudDatabase& database(Inventory& inv, const std::string& id, const Origin& o) {
   for (auto& d : inv.databases)
-    if (d.id == id) return d;
+    if (d.id == id) {
+      if (d.origin.label.find(o.label) == std::string::npos) d.origin.label += ", " + o.label;
+      return d;
+    }
   CloudDatabase d;
   d.id = id;
   d.origin = o;
@@ -387,7 +391,7 @@ bool read_aliyun_response(const std::string& call_name, const std::string& quali
             "the call failed: " + text(doc, "Code") + ": " + text(doc, "Message") + "; run it again and save a successful response");
     return false;
   }
-  Origin o{call_name, "", file, ""};
+  Origin o{call_name, "", {file, 0, 0}, ""};
   if (call->per_instance && qualifier.empty()) {
     d.error({file, 0, 0}, "missing-instance-id",
             call_name + " responses do not name their instance: name the file " + call_name + ".<instance id>.json");

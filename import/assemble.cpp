@@ -56,7 +56,9 @@ class Assembler {
   }
 
  private:
-  void warn(const Origin& o, const char* code, const std::string& msg) { d_.warning({o.file.empty() ? s_.input : o.file, 0, 0}, code, msg); }
+  void warn(const Origin& o, const char* code, const std::string& msg) {
+    d_.warning(o.pos.file.empty() ? SourcePos{s_.input, 0, 0} : o.pos, code, msg);
+  }
   static std::string what(const Origin& o) { return o.address.empty() ? o.label : o.address; }
 
   std::string account_of(const std::string& owner) {
@@ -160,7 +162,7 @@ class Assembler {
   }
   Origin origin_of_network(const std::string& id) {
     const CloudRef* r = out_.refs.find(RefKind::network, id);
-    return r ? Origin{r->source, r->address, "", ""} : Origin{};
+    return r ? Origin{r->source, r->address, {}, ""} : Origin{};
   }
 
   void add_cidr(Network& n, const std::string& text, const Origin& o) {

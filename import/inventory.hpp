@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "diagnostics.hpp"
+
 namespace syncpath::import {
 
 // Where an item came from: `label` goes into the YAML comment (`alicloud_vswitch.hz_a`,
@@ -18,7 +20,7 @@ namespace syncpath::import {
 struct Origin {
   std::string label;
   std::string address;
-  std::string file;      // the input file, for diagnostics
+  SourcePos pos;         // where the input describes it (file; line 0 when unknown)
   std::string provider;  // Terraform: the provider configuration's alias ("bj"), if any
 };
 

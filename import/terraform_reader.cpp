@@ -172,19 +172,18 @@ class Reader {
   static constexpr std::size_t kUnsupportedShown = 20;
 
   // --- positions ----------------------------------------------------------------------------
-  SourcePos pos_at(std::size_t offset) const {
-    int line = 1, column = 1;
-    for (std::size_t i = 0; i < offset && i < text_.size(); ++i) {
-      if (text_[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
+  // Line and column of a byte offset: a binary search in the line starts, found once.
+  SourcePos pos_at(std::size_t offset) {
+    if (line_starts_.empty()) {
+      line_starts_.push_back(0);
+      for (std::size_t i = 0; i < text_.size(); ++i)
+        if (text_[i] == '\n') line_starts_.push_back(i + 1);
     }
-    return {file_, line, column};
+    auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+    std::size_t line = static_cast<std::size_t>(it - line_starts_.begin());
+    return {file_, static_cast<int>(line), static_cast<int>(offset - line_starts_[line - 1] + 1)};
   }
-  SourcePos pos_of_key(std::string_view key) const {
+  SourcePos pos_of_key(std::string_view key) {
     auto at = text_.find("\"" + std::string(key) + "\"");
     return at == std::string::npos ? SourcePos{file_, 0, 0} : pos_at(at);
   }
@@ -465,7 +464,7 @@ class Reader {
     return "";
   }
 
-  Origin origin(const Res& r) const { return {r.address, r.address, file_, r.provider.alias}; }
+  Origin origin(const Res& r) { return {r.address, r.address, pos_of(r.address), r.provider.alias}; }
 
   // --- resources --------------------------------------------------------------------------------
   void convert(const Res& r) {
@@ -807,6 +806,7 @@ class Reader {
   std::unordered_map<std::string, const json*> config_modules_;  // module path -> configuration module
   std::unordered_map<std::string, Provider> providers_;
   std::unordered_map<std::string, std::size_t> address_offsets_;
+  std::vector<std::size_t> line_starts_;
   std::size_t unsupported_ = 0;
 };
 
