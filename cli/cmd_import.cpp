@@ -121,7 +121,11 @@ std::optional<Topology> load_topology_option_from(Context& ctx, const CommonOpti
   if (from.from.empty()) return load_topology_option(ctx, opts, path);
   std::string name;
   LoadResult loaded = load_topology_from(from, path, name, refs);
-  if (!loaded.diagnostics.empty()) print_diagnostics(ctx, opts, loaded.diagnostics, {{name, loaded.source_text}});
+  // An import always has warnings (the defaults it chose): with --format json they go to standard
+  // error as text, so that standard output holds the one JSON document of the run.
+  CommonOptions diag_opts = opts;
+  if (loaded.ok() && opts.format == "json") diag_opts.format = "text";
+  if (!loaded.diagnostics.empty()) print_diagnostics(ctx, diag_opts, loaded.diagnostics, {{name, loaded.source_text}});
   if (!loaded.ok()) {
     if (opts.format != "json")
       ctx.err << path << ": not usable: " << loaded.diagnostics.error_count() << " errors, " << loaded.diagnostics.warning_count()

@@ -14,6 +14,7 @@
 #include "fix.hpp"
 #include "loader.hpp"
 #include "plan.hpp"
+#include "plan_code.hpp"
 #include "cmd_plan.hpp"
 #include "render.hpp"
 #include "rules.hpp"
@@ -82,7 +83,8 @@ void run_plan(Context& ctx, const PlanOptions& o) {
     ctx.exit_code = kBadInput;
     return;
   }
-  auto topology = load_topology_option_from(ctx, o.common, o.topology, o.from);
+  CloudRefs refs;  // what an import (--from) knows of the real resources, for --format terraform|aliyun
+  auto topology = load_topology_option_from(ctx, o.common, o.topology, o.from, &refs);
   if (!topology) return;
   PlanFilter filter{o.groups, o.sources};
   std::vector<std::string> unknown;
@@ -100,7 +102,9 @@ void run_plan(Context& ctx, const PlanOptions& o) {
   RenderOptions ro;
   ro.color = report.color();
   ro.quiet = o.common.quiet;
-  auto renderer = make_plan_renderer(o.common.format, report.stream(), *topology, ro);
+  CodeOutput code;
+  auto renderer = make_code_renderer(o.common, report.stream(), *topology, refs, code);
+  if (!renderer) renderer = make_plan_renderer(o.common.format, report.stream(), *topology, ro);
   PairStatus worst = PairStatus::ready;
   renderer->begin();
   if (renderer->per_pair()) {  // text and json: planned on every core, written in order
@@ -119,7 +123,7 @@ void run_plan(Context& ctx, const PlanOptions& o) {
     });
   }
   renderer->end();
-  if (!report.commit()) {
+  if (!report.commit() || !commit_code_output(ctx, o.common, code)) {
     ctx.exit_code = kBadInput;
     return;
   }
@@ -171,7 +175,7 @@ void add_plan_command(CLI::App& app, Context& ctx) {
   sub->add_option("--fix", opts->fix_file, "Write a topology with every fixable to-do step applied to FILE");
   sub->add_option("--threads", opts->threads, "Plan on N threads (text and json; default: one per core)")
       ->check(CLI::Range(1u, 256u));
-  add_common_options(*sub, opts->common, {"text", "markdown", "json", "dot"});
+  add_common_options(*sub, opts->common, {"text", "markdown", "json", "dot", "terraform", "aliyun"});
   add_from_options(*sub, opts->from);
   sub->callback([&ctx, opts] { run_plan(ctx, *opts); });
 }

@@ -11,6 +11,7 @@ packages=(
   mariadb-server mariadb-client postgresql postgresql-client
   iproute2 nftables dnsmasq-base python3 nmap pgloader graphviz procps time
   libssl-dev jq openssl util-linux   # probes: libcrypto (SHA1/HMAC/PBKDF2); probe_net: jq, s_server, setpriv
+  nodejs npm                         # import_roundtrip: HashiCorp's HCL parser from npm (@cdktf/hcl2json) checks the HCL
 )
 
 missing=()
