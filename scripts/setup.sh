@@ -11,13 +11,15 @@ packages=(
   mariadb-server mariadb-client postgresql postgresql-client
   iproute2 nftables dnsmasq-base python3 nmap pgloader graphviz procps time
   libssl-dev jq openssl util-linux   # probes: libcrypto (SHA1/HMAC/PBKDF2); probe_net: jq, s_server, setpriv
-  nodejs npm                         # import_roundtrip: HashiCorp's HCL parser from npm (@cdktf/hcl2json) checks the HCL
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# import_roundtrip.sh checks the HCL with HashiCorp's parser from npm (@cdktf/hcl2json): Debian's
+# node and npm, unless a node with its npm is there already (the command, not the package, counts).
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "setup: missing packages (${missing[*]}); run this script as root" >&2
