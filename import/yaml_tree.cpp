@@ -5,8 +5,15 @@ namespace syncpath::import {
 YNode& YNode::set(const std::string& key, YNode value) {
   for (auto& [k, v] : entries)
     if (k == key) return v = std::move(value);
-  entries.emplace_back(key, std::move(value));
+  entries.push_back({key, std::move(value)});
   return entries.back().second;
+}
+
+YNode& YNode::set(const std::string& key, std::string value) { return set(key, scalar(std::move(value))); }
+
+YNode& YNode::push(YNode item) {
+  items.push_back(std::move(item));
+  return items.back();
 }
 
 YNode* YNode::find(const std::string& key) {
@@ -139,7 +146,7 @@ std::string emit_yaml(const YNode& root, const std::vector<std::string>& header)
     for (const auto& [k, v] : root.entries) {
       if (&k != &root.entries.front().first) out += '\n';  // a blank line between sections
       YNode one = YNode::map();
-      one.entries.emplace_back(k, v);
+      one.entries.push_back({k, v});
       map_entries(out, one, 0, false, "");
     }
   } else {

@@ -10,40 +10,48 @@
 
 namespace syncpath::import {
 
+struct YEntry;
+
 struct YNode {
   enum class Kind { scalar, map, seq };
   Kind kind = Kind::scalar;
   std::string text;        // scalar
   bool flow = false;       // map / seq written on one line
   std::string comment;     // written after the node's first line (without the "# ")
-  std::vector<std::pair<std::string, YNode>> entries;  // map
+  std::vector<YEntry> entries;  // map (a vector of a type complete only below: allowed since C++17)
   std::vector<YNode> items;                            // seq
 
-  static YNode scalar(std::string s) {
-    YNode n;
-    n.text = std::move(s);
-    return n;
-  }
-  static YNode map(bool flow = false) {
-    YNode n;
-    n.kind = Kind::map;
-    n.flow = flow;
-    return n;
-  }
-  static YNode seq(bool flow = false) {
-    YNode n;
-    n.kind = Kind::seq;
-    n.flow = flow;
-    return n;
-  }
+  static YNode scalar(std::string s);
+  static YNode map(bool flow = false);
+  static YNode seq(bool flow = false);
   YNode& set(const std::string& key, YNode value);  // replaces or appends
-  YNode& set(const std::string& key, std::string value) { return set(key, scalar(std::move(value))); }
+  YNode& set(const std::string& key, std::string value);
   YNode* find(const std::string& key);
-  YNode& push(YNode item) {
-    items.push_back(std::move(item));
-    return items.back();
-  }
+  YNode& push(YNode item);
 };
+
+struct YEntry {  // a mapping's key and value (named like std::pair's, which needs a complete YNode)
+  std::string first;
+  YNode second;
+};
+
+inline YNode YNode::scalar(std::string s) {
+  YNode n;
+  n.text = std::move(s);
+  return n;
+}
+inline YNode YNode::map(bool flow) {
+  YNode n;
+  n.kind = Kind::map;
+  n.flow = flow;
+  return n;
+}
+inline YNode YNode::seq(bool flow) {
+  YNode n;
+  n.kind = Kind::seq;
+  n.flow = flow;
+  return n;
+}
 
 // The document's text: `header` lines (each written as a comment) then the tree.
 std::string emit_yaml(const YNode& root, const std::vector<std::string>& header);
