@@ -177,9 +177,7 @@ class Assembler {
   // --- links ------------------------------------------------------------------------------------
   void add_link(const std::string& id, LinkKind kind, const std::string& a, const std::string& b, const Origin& o,
                 const std::map<std::string, std::string>& attrs) {
-    if (a == b) return;
-    for (const auto& l : out_.topology.links)
-      if (l.id == id) return;
+    if (a == b || !link_ids_.insert(id).second) return;
     Link l;
     l.id = id;
     l.kind = kind;
@@ -237,10 +235,23 @@ class Assembler {
       if (!dup) list.emplace_back(child, a.origin);
       out_.refs.at(RefKind::network, child).attrs["cen_id"] = a.cen_id;
     }
+    // A CEN of many members would take a link per pair (quadratic): past kMeshMembers, the links
+    // run from the VPCs resource groups are attached to (where every path starts) to each member.
+    constexpr std::size_t kMeshMembers = 16;
+    std::unordered_set<std::string> hubs;
+    for (const auto& g : inv_.dw_groups) hubs.insert(g.vpc_id);
+    for (const auto& n : inv_.dw_networks) hubs.insert(n.vpc_id);
     for (const auto& cen : cen_order) {
       const auto& list = members[cen];
+      bool mesh = list.size() <= kMeshMembers;
+      if (!mesh)
+        warn(list.front().second, "large-cen", "CEN " + cen + " joins " + std::to_string(list.size()) +
+                                                   " networks: links are written from the resource groups' VPCs to every member, not between every two");
       for (std::size_t i = 0; i < list.size(); ++i)
-        for (std::size_t j = i + 1; j < list.size(); ++j) {
+        for (std::size_t j = 0; j < list.size(); ++j) {
+          if (i == j || (mesh && j < i)) continue;
+          if (!mesh && !hubs.count(list[i].first)) continue;
+          if (!mesh && hubs.count(list[j].first) && j < i) continue;  // two hubs: one link
           std::string id = list.size() == 2 ? cen : cen + "/" + list[i].first + "/" + list[j].first;
           Origin o = list[j].second;
           o.label = list[i].second.label + ", " + list[j].second.label;
@@ -803,6 +814,7 @@ class Assembler {
   Diagnostics& d_;
   Assembled out_;
   std::unordered_map<std::string, std::size_t> net_index_;
+  std::unordered_set<std::string> link_ids_;
   std::unordered_map<std::string, std::string> table_vpc_, vswitch_vpc_, dw_network_vpc_;
   std::unordered_map<std::string, std::vector<std::size_t>> links_at_;
   std::unordered_map<std::string, std::vector<std::string>> vpn_links_;

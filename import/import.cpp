@@ -57,12 +57,14 @@ ImportResult finish(const Inventory& inv, bool read_ok, Diagnostics diags, const
     r.diagnostics.error({input, 0, 0}, "bad-option", "mode '" + s.mode + "' is not one of basic, standard");
     return r;
   }
-  Assembled a = assemble(inv, s, r.diagnostics);
-  if (r.diagnostics.has_errors()) return r;
-  YNode tree = write_topology(a);
-  if (!o.overlay.empty()) merge_overlay(tree, overlay.tree);
-  r.yaml = emit_yaml(tree, header(o, summary, input, !o.overlay.empty()));
-  r.refs = std::move(a.refs);
+  {
+    Assembled a = assemble(inv, s, r.diagnostics);
+    if (r.diagnostics.has_errors()) return r;
+    YNode tree = write_topology(a);
+    if (!o.overlay.empty()) merge_overlay(tree, overlay.tree);
+    r.yaml = emit_yaml(tree, header(o, summary, input, !o.overlay.empty()));
+    r.refs = std::move(a.refs);
+  }  // the model and the tree are freed before the text is loaded back
   const std::string name = o.output_name.empty() ? input + ".imported.yaml" : o.output_name;
   LoadResult loaded = load_topology_text(r.yaml, name);
   r.diagnostics.append(loaded.diagnostics);
@@ -139,7 +141,7 @@ const std::vector<std::string>& import_diagnostic_codes() {
       "duplicate-resource", "unsupported-resource", "unsupported-value", "unknown-value", "unknown-api-call",
       "not-an-api-response", "api-error-response", "missing-instance-id", "incomplete-pages", "no-input-files",
       "dangling-reference", "missing-value", "bad-value", "skipped-route", "no-snat", "import-default", "no-region",
-      "bad-option", "overlay-syntax", "overlay-wrong-type", "overlay-unknown-key", "overlay-missing-key", "secret-dropped"};
+      "bad-option", "large-cen", "overlay-syntax", "overlay-wrong-type", "overlay-unknown-key", "overlay-missing-key", "secret-dropped"};
   return codes;
 }
 

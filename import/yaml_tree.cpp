@@ -95,22 +95,28 @@ void comment(std::string& out, const std::string& c) {
 
 void block(std::string& out, const YNode& n, int indent);
 
+// One entry of a map, its key at the current position; `item_comment` (a list item's) replaces
+// the value's own comment.
+void map_entry(std::string& out, const YEntry& e, int indent, const std::string& item_comment) {
+  const auto& [k, v] = e;
+  out += yaml_scalar(k) + ":";
+  if (inline_value(v)) {
+    out += ' ';
+    flow(out, v);
+    comment(out, item_comment.empty() ? v.comment : item_comment);
+    out += '\n';
+  } else {
+    comment(out, item_comment.empty() ? v.comment : item_comment);
+    out += '\n';
+    block(out, v, indent + 2);
+  }
+}
+
 // A map's entries at `indent`; the first written on the current line when `first_inline`.
 void map_entries(std::string& out, const YNode& n, int indent, bool first_inline, const std::string& item_comment) {
   for (std::size_t i = 0; i < n.entries.size(); ++i) {
-    const auto& [k, v] = n.entries[i];
-    if (i > 0 || !first_inline) out += std::string(static_cast<std::size_t>(indent), ' ');
-    out += yaml_scalar(k) + ":";
-    if (inline_value(v)) {
-      out += ' ';
-      flow(out, v);
-      comment(out, i == 0 ? (item_comment.empty() ? v.comment : item_comment) : v.comment);
-      out += '\n';
-    } else {
-      comment(out, i == 0 ? item_comment : v.comment);
-      out += '\n';
-      block(out, v, indent + 2);
-    }
+    if (i > 0 || !first_inline) out.append(static_cast<std::size_t>(indent), ' ');
+    map_entry(out, n.entries[i], indent, i == 0 ? item_comment : "");
   }
 }
 
@@ -143,11 +149,9 @@ std::string emit_yaml(const YNode& root, const std::vector<std::string>& header)
   std::string out;
   for (const auto& h : header) out += h.empty() ? "#\n" : "# " + h + "\n";
   if (root.kind == YNode::Kind::map) {
-    for (const auto& [k, v] : root.entries) {
-      if (&k != &root.entries.front().first) out += '\n';  // a blank line between sections
-      YNode one = YNode::map();
-      one.entries.push_back({k, v});
-      map_entries(out, one, 0, false, "");
+    for (const auto& e : root.entries) {
+      if (&e != &root.entries.front()) out += '\n';  // a blank line between sections
+      map_entry(out, e, 0, "");
     }
   } else {
     block(out, root, 0);
