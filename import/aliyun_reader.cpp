@@ -422,6 +422,7 @@ bool read_aliyun_response(const std::string& call_name, const std::string& quali
   inv.resources += list->size();
   // A raw body is one page: say so when the call had more.
   const json* total = member(&doc, "TotalCount");
+  if (!total) total = member(&doc, "TotalRecordCount");  // RDS's name for it
   if (!total) total = member(member(&doc, "PagingInfo"), "TotalCount");
   if (total && total->is_number() && total->get<long long>() > static_cast<long long>(list->size()))
     d.warning({file, 0, 0}, "incomplete-pages",
