@@ -169,7 +169,7 @@ class TerraformRenderer : public PlanRenderer {
     if (root_address(network)) return network + ".route_table_id";
     std::string vpc = l_.cloud_id(RefKind::network, network);
     if (vpc.empty()) return variable("route_table_" + network + "_id", "the id of the system route table of VPC " + network);
-    std::string name = ident("vpc_" + network);
+    std::string name = ident(network);
     if (data_names_.insert(name).second)
       data_.push_back("data \"alicloud_vpcs\" \"" + name + "\" {\n  ids = [" + hcl_string(vpc) + "]\n}\n");
     return "data.alicloud_vpcs." + name + ".vpcs.0.route_table_id";
