@@ -5,8 +5,6 @@
 // or `DescribeDBInstanceNetInfo.rm-bp1example.json` (the instance the call was about, which
 // those responses do not repeat). Raw bodies and `--pager` output hold the list at the same
 // path; a raw body that is one page of several is warned about (use `--pager`).
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -14,27 +12,16 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "detail/json_read.hpp"
 #include "readers.hpp"
 
 namespace syncpath::import {
 
-using json = nlohmann::json;
+using detail::json;
+using detail::member;
+using detail::scalar_text;
 
 namespace {
-
-std::optional<std::string> scalar_text(const json& j) {
-  if (j.is_string()) return j.get<std::string>();
-  if (j.is_number_integer()) return std::to_string(j.get<long long>());
-  if (j.is_number_unsigned()) return std::to_string(j.get<unsigned long long>());
-  if (j.is_boolean()) return std::string(j.get<bool>() ? "true" : "false");
-  return std::nullopt;
-}
-
-const json* member(const json* j, std::string_view key) {
-  if (!j || !j->is_object()) return nullptr;
-  auto it = j->find(std::string(key));
-  return it == j->end() ? nullptr : &*it;
-}
 
 std::string text(const json& item, std::string_view key) {
   const json* v = member(&item, key);
@@ -373,15 +360,9 @@ bool read_aliyun_response(const std::string& call_name, const std::string& quali
                   "; the file is skipped (name each file after its call, e.g. DescribeVSwitches.json)");
     return true;
   }
-  json doc;
-  try {
-    doc = json::parse(text_in);
-  } catch (const json::parse_error& e) {
-    std::string why = e.what();
-    if (auto p = why.find("syntax error"); p != std::string::npos) why = why.substr(p);
-    d.error(json_error_pos(file, text_in, e.byte), "not-json", "not valid JSON (" + why + "); save what `aliyun " + call_name + "` prints");
-    return false;
-  }
+  auto parsed = detail::parse_json(text_in, file, "save what `aliyun " + call_name + "` prints", d);
+  if (!parsed) return false;
+  const json& doc = *parsed;
   if (!doc.is_object()) {
     d.error({file, 1, 1}, "not-an-api-response", "not a " + call_name + " response: the JSON is not an object");
     return false;

@@ -31,8 +31,6 @@ bool read_aliyun_dir(const std::string& dir, Inventory& inv, Diagnostics& diags,
 // The calls read_aliyun_response understands (for docs, tests and "did you mean").
 const std::vector<std::string>& aliyun_calls();
 
-// Shared by the readers: a JSON syntax error's position from its byte offset (1-based).
-SourcePos json_error_pos(const std::string& file, const std::string& text, std::size_t byte);
 // The region of an availability zone id ("cn-hangzhou-h" -> "cn-hangzhou", "ap-southeast-1a" ->
 // "ap-southeast-1"); "" when it does not look like one.
 std::string region_of_zone(const std::string& zone);

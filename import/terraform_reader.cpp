@@ -5,20 +5,21 @@
 // not known until apply. An unknown reference (a vSwitch's `vpc_id` of a VPC the plan creates)
 // is resolved through `configuration` (`expressions.*.references`) to the resource it names,
 // whose id is its address until it exists. A state has `values` and no configuration.
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <functional>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "detail/json_read.hpp"
 #include "readers.hpp"
 
 namespace syncpath::import {
 
-using json = nlohmann::json;
+using detail::json;
+using detail::member;
+using detail::scalar_text;
 
-SourcePos json_error_pos(const std::string& file, const std::string& text, std::size_t byte) {
+SourcePos detail::json_error_pos(const std::string& file, const std::string& text, std::size_t byte) {
   std::size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
   int line = 1, column = 1;
   for (std::size_t i = 0; i < end; ++i) {
@@ -53,21 +54,6 @@ std::string source_type_of_engine(const std::string& engine) {
 }
 
 namespace {
-
-// A JSON scalar as text ("3306" for 3306); nullopt for null, objects, arrays, absent.
-std::optional<std::string> scalar_text(const json& j) {
-  if (j.is_string()) return j.get<std::string>();
-  if (j.is_number_integer()) return std::to_string(j.get<long long>());
-  if (j.is_number_unsigned()) return std::to_string(j.get<unsigned long long>());
-  if (j.is_boolean()) return std::string(j.get<bool>() ? "true" : "false");
-  return std::nullopt;
-}
-
-const json* member(const json* j, std::string_view key) {
-  if (!j || !j->is_object()) return nullptr;
-  auto it = j->find(std::string(key));
-  return it == j->end() ? nullptr : &*it;
-}
 
 // True if `u` (an after_unknown value) marks something unknown.
 bool any_unknown(const json* u) {
@@ -118,14 +104,9 @@ class Reader {
       : text_(text), file_(file), inv_(inv), d_(d) {}
 
   bool read(ReadInfo& info) {
-    try {
-      doc_ = json::parse(text_);
-    } catch (const json::parse_error& e) {
-      std::string why = e.what();
-      if (auto p = why.find("syntax error"); p != std::string::npos) why = why.substr(p);
-      d_.error(json_error_pos(file_, text_, e.byte), "not-json", "not valid JSON (" + why + "); give the output of `terraform show -json`");
-      return false;
-    }
+    auto parsed = detail::parse_json(text_, file_, "give the output of `terraform show -json`", d_);
+    if (!parsed) return false;
+    doc_ = std::move(*parsed);
     if (!doc_.is_object()) {
       d_.error({file_, 1, 1}, "not-terraform-json", "the JSON is not an object; give the output of `terraform show -json PLAN` or `terraform show -json`");
       return false;
