@@ -406,3 +406,75 @@ TEST_CASE("the import command: output file, exit codes, --from on validate and p
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("aliyun responses: NAT with SNAT and EIP, CEN children, a security group, an instance, a DB attribute") {
+  const std::string vpcs = R"({"Vpcs": {"Vpc": [
+    {"VpcId": "vpc-n1", "RegionId": "cn-hangzhou", "CidrBlock": "10.60.0.0/16", "OwnerId": 1111222233334444},
+    {"VpcId": "vpc-n2", "RegionId": "cn-beijing", "CidrBlock": "10.61.0.0/16", "OwnerId": 5555666677778888}]}})";
+  const std::string vsws = R"({"VSwitches": {"VSwitch": [
+    {"VSwitchId": "vsw-n1a", "VpcId": "vpc-n1", "ZoneId": "cn-hangzhou-h", "CidrBlock": "10.60.1.0/24"},
+    {"VSwitchId": "vsw-n2a", "VpcId": "vpc-n2", "ZoneId": "cn-beijing-c", "CidrBlock": "10.61.1.0/24"}]}})";
+  const std::string nats = R"({"NatGateways": {"NatGateway": [
+    {"NatGatewayId": "ngw-n1", "VpcId": "vpc-n1", "NetworkType": "internet", "NatType": "Enhanced",
+     "NatGatewayPrivateInfo": {"VswitchId": "vsw-n1a"}, "SnatTableIds": {"SnatTableId": ["stb-n1"]},
+     "IpLists": {"IpList": [{"IpAddress": "203.0.113.90", "AllocationId": "eip-n1"}]}}]}})";
+  const std::string snats = R"({"SnatTableEntries": {"SnatTableEntry": [
+    {"SnatTableId": "stb-n1", "SnatEntryId": "snat-1", "SourceVSwitchId": "vsw-n1a", "SnatIp": "203.0.113.91,203.0.113.92"}]}})";
+  const std::string eips = R"({"EipAddresses": {"EipAddress": [
+    {"AllocationId": "eip-n1", "IpAddress": "203.0.113.90", "InstanceId": "ngw-n1", "InstanceType": "Nat"}]}})";
+  const std::string cen = R"({"ChildInstances": {"ChildInstance": [
+    {"CenId": "cen-n1", "ChildInstanceId": "vpc-n1", "ChildInstanceType": "VPC", "ChildInstanceRegionId": "cn-hangzhou", "ChildInstanceOwnerId": 1111222233334444},
+    {"CenId": "cen-n1", "ChildInstanceId": "vpc-n2", "ChildInstanceType": "VPC", "ChildInstanceRegionId": "cn-beijing", "ChildInstanceOwnerId": 5555666677778888}]}})";
+  const std::string sg = R"({"SecurityGroupId": "sg-n2", "VpcId": "vpc-n2", "RegionId": "cn-beijing",
+    "Permissions": {"Permission": [
+      {"Direction": "ingress", "IpProtocol": "TCP", "PortRange": "1/65535", "SourceCidrIp": "10.60.1.0/24", "Policy": "Accept"},
+      {"Direction": "ingress", "IpProtocol": "TCP", "PortRange": "5432/5432", "SourceCidrIp": "0.0.0.0/0", "Policy": "Drop"},
+      {"Direction": "egress", "IpProtocol": "ALL", "PortRange": "-1/-1", "DestCidrIp": "0.0.0.0/0", "Policy": "Accept"}]}})";
+  const std::string instances = R"({"Instances": {"Instance": [
+    {"InstanceId": "i-n2pg", "RegionId": "cn-beijing", "ZoneId": "cn-beijing-c",
+     "VpcAttributes": {"VpcId": "vpc-n2", "VSwitchId": "vsw-n2a", "PrivateIpAddress": {"IpAddress": ["10.61.1.40"]}},
+     "SecurityGroupIds": {"SecurityGroupId": ["sg-n2"]}}]}})";
+  const std::string db_attr = R"({"Items": {"DBInstanceAttribute": [
+    {"DBInstanceId": "rm-n2", "Engine": "MySQL", "VpcId": "vpc-n2", "VSwitchId": "vsw-n2a", "RegionId": "cn-beijing",
+     "ConnectionString": "rm-n2.mysql.rds.example", "Port": "3306"}]}})";
+  const fs::path dir = temp_dir();
+  std::ofstream(dir / "overlay.yaml") << "owners: {\"1111222233334444\": acct-a, \"5555666677778888\": acct-b}\n"
+                                         "data_sources:\n  - {name: pg_on_ecs, type: postgresql, instance: {kind: ecs, id: i-n2pg}, endpoint: {port: 5432}}\n";
+  import::ImportOptions o;
+  o.overlay = (dir / "overlay.yaml").string();
+  auto r = import::import_aliyun_files({{"DescribeVpcs.json", vpcs}, {"DescribeVSwitches.json", vsws}, {"DescribeNatGateways.json", nats},
+                                        {"DescribeSnatTableEntries.json", snats}, {"DescribeEipAddresses.json", eips},
+                                        {"DescribeCenAttachedChildInstances.cen-n1.json", cen},
+                                        {"DescribeSecurityGroupAttribute.sg-n2.json", sg}, {"DescribeInstances.json", instances},
+                                        {"DescribeDBInstanceAttribute.rm-n2.json", db_attr}},
+                                       o);
+  INFO(all_messages(r.diagnostics));
+  REQUIRE(r.ok);
+  const Topology& t = *r.topology;
+  SUBCASE("the SNAT entry's first address is the NAT's egress") {
+    REQUIRE(net(t, "vpc-n1").internet_nat);
+    CHECK(net(t, "vpc-n1").internet_nat->snat_eip->str() == "203.0.113.91");
+    CHECK(r.refs.find(RefKind::network, "vpc-n1")->attr("snat_table_id") == "stb-n1");
+  }
+  SUBCASE("the CEN's children, of two accounts the overlay names") {
+    REQUIRE(t.links.size() == 1);
+    CHECK(t.links[0].id == "cen-n1");
+    CHECK(net(t, "vpc-n2").account == "acct-b");
+  }
+  SUBCASE("the instance's security group: the accepting ingress range holding the port; drops and egress are not") {
+    const DataSource* s = t.find_source("pg_on_ecs");
+    REQUIRE(s);
+    CHECK(s->endpoint->ip->str() == "10.61.1.40");
+    REQUIRE(s->security_group->size() == 1);
+    CHECK(s->security_group->at(0).port == 5432);
+    CHECK(s->security_group->at(0).source.str() == "10.60.1.0/24");
+  }
+  SUBCASE("DescribeDBInstanceAttribute alone describes an instance, its whitelist unknown and warned") {
+    const DataSource* s = t.find_source("rm-n2");
+    REQUIRE(s);
+    CHECK(s->endpoint->host == "rm-n2.mysql.rds.example");
+    CHECK_FALSE(s->whitelist);
+    CHECK(all_messages(r.diagnostics).find("include DescribeDBInstanceIPArrayList.rm-n2.json") != std::string::npos);
+  }
+  fs::remove_all(dir);
+}
