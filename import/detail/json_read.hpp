@@ -42,6 +42,11 @@ inline std::optional<json> parse_json(const std::string& text, const std::string
     if (auto p = why.find("syntax error"); p != std::string::npos) why = why.substr(p);
     d.error(json_error_pos(file, text, e.byte), "not-json", "not valid JSON (" + why + "); " + what);
     return std::nullopt;
+  } catch (const json::exception& e) {  // out_of_range: a number no double holds (1e999)
+    std::string why = e.what();
+    if (auto p = why.find("] "); p != std::string::npos) why = why.substr(p + 2);
+    d.error({file, 0, 0}, "not-json", "not usable JSON (" + why + "); " + what);
+    return std::nullopt;
   }
 }
 

@@ -180,6 +180,12 @@ TEST_CASE("bad Terraform input is an error naming the reason, never a crash") {
     auto r = text(R"({"version": 4, "terraform_version": "1.6.0", "resources": []})");
     CHECK(has_code(r.diagnostics, "not-terraform-json", Severity::error));
   }
+  SUBCASE("a number no double holds (found by fuzz_aliyun) is an error, not an exception") {
+    auto r = text(R"({"format_version": "1.0", "values": {"x": 1e999}})");
+    CHECK(has_code(r.diagnostics, "not-json", Severity::error));
+    auto a = import::import_aliyun_files({{"DescribeVpcs.json", R"({"Vpcs": {"Vpc": [{"VpcId": "vpc-1", "OwnerId": 9e9999}]}})"}}, {});
+    CHECK(has_code(a.diagnostics, "not-json", Severity::error));
+  }
   SUBCASE("JSON that is not an object") { CHECK(has_code(text("[1, 2]").diagnostics, "not-terraform-json", Severity::error)); }
   SUBCASE("wrong types where resources should be are skipped, not fatal") {
     auto r = text(R"({"format_version": "1.0", "values": {"root_module": {"resources": [1, {"address": 3}, {"address": "alicloud_vpc.x", "type": "alicloud_vpc", "values": {"cidr_block": 7}}]}}})");
