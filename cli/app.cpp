@@ -111,6 +111,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   add_whichgroup_command(app, ctx);
   add_probe_command(app, ctx);
   add_sync_command(app, ctx);
+  add_import_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -70,5 +70,6 @@ void add_diff_command(CLI::App& app, Context& ctx);
 void add_whichgroup_command(CLI::App& app, Context& ctx);
 void add_probe_command(CLI::App& app, Context& ctx);
 void add_sync_command(CLI::App& app, Context& ctx);
+void add_import_command(CLI::App& app, Context& ctx);
 
 }  // namespace syncpath::cli

@@ -10,9 +10,11 @@
 #include <thread>
 
 #include "app.hpp"
+#include "cmd_import.hpp"
 #include "fix.hpp"
 #include "loader.hpp"
 #include "plan.hpp"
+#include "plan_code.hpp"
 #include "cmd_plan.hpp"
 #include "render.hpp"
 #include "rules.hpp"
@@ -86,6 +88,7 @@ struct PlanOptions {
   std::string rules_dir;
   std::string fix_file;
   unsigned threads = 0;  // 0: one per core
+  FromOptions from;
 };
 
 void run_plan(Context& ctx, const PlanOptions& o) {
@@ -94,7 +97,13 @@ void run_plan(Context& ctx, const PlanOptions& o) {
   std::optional<Rules> rules_storage;
   const Rules* rules = load_rules_option(o.rules_dir, rules_storage, diags, texts);
   if (!rules) return report_unusable(ctx, o.common, diags, texts, kPlanSchemaVersion);
-  auto topology = load_topology_option(o.topology, diags, texts);
+  if (!o.from.from.empty() && !o.fix_file.empty()) {
+    ctx.err << "syncpath plan: --fix edits a topology file; run `syncpath import` first and --fix its output\n";
+    ctx.exit_code = kBadInput;
+    return;
+  }
+  CloudRefs refs;  // what an import (--from) knows of the real resources, for --format terraform|aliyun
+  auto topology = load_topology_option_from(o.topology, o.from, diags, texts, &refs);
   if (!topology) {
     report_unusable(ctx, o.common, diags, texts, kPlanSchemaVersion);
     if (o.common.format != "json")
@@ -132,7 +141,9 @@ void run_plan(Context& ctx, const PlanOptions& o) {
   ro.color = report.color();
   ro.quiet = o.common.quiet;
   ro.diagnostics = &diags;
-  auto renderer = make_plan_renderer(o.common.format, report.stream(), *topology, ro);
+  CodeOutput code;
+  auto renderer = make_code_renderer(o.common, report.stream(), *topology, refs, code);
+  if (!renderer) renderer = make_plan_renderer(o.common.format, report.stream(), *topology, ro);
   PairStatus worst = PairStatus::ready;
   renderer->groups(group_steps(*topology, *rules, filter));
   renderer->begin();
@@ -155,7 +166,7 @@ void run_plan(Context& ctx, const PlanOptions& o) {
   const bool whole = o.groups.empty() && o.sources.empty();
   if (!topology->tasks.empty() && (whole || !o.tasks.empty())) renderer->tasks(plan_tasks(*topology, *rules, o.tasks));
   renderer->end();
-  if (!report.commit()) {
+  if (!report.commit() || !commit_code_output(ctx, o.common, code)) {
     ctx.exit_code = kBadInput;
     return;
   }
@@ -208,7 +219,8 @@ void add_plan_command(CLI::App& app, Context& ctx) {
   sub->add_option("--fix", opts->fix_file, "Write a topology with every fixable to-do step applied to FILE");
   sub->add_option("--threads", opts->threads, "Plan on N threads (text and json; default: one per core)")
       ->check(CLI::Range(1u, 256u));
-  add_common_options(*sub, opts->common, {"text", "markdown", "json", "dot"});
+  add_common_options(*sub, opts->common, {"text", "markdown", "json", "dot", "terraform", "aliyun"});
+  add_from_options(*sub, opts->from);
   sub->callback([&ctx, opts] { run_plan(ctx, *opts); });
 }
 

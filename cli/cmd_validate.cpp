@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app.hpp"
+#include "cmd_import.hpp"
 #include "loader.hpp"
 
 namespace syncpath::cli {
@@ -19,8 +20,9 @@ std::string plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-void run_validate(Context& ctx, const CommonOptions& opts, const std::string& path) {
-  LoadResult r = load_topology_file(path);
+void run_validate(Context& ctx, const CommonOptions& opts, const std::string& path, const FromOptions& from) {
+  std::string source_name;  // the file source_text is (PATH.imported.yaml with --from)
+  LoadResult r = load_topology_from(from, path, source_name);
   Report report(ctx, opts);
   const bool valid = r.ok();
   if (opts.format == "json") {
@@ -42,7 +44,7 @@ void run_validate(Context& ctx, const CommonOptions& opts, const std::string& pa
     report.stream() << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
   } else {
     const bool color = ctx.err_is_tty && !opts.no_color;
-    render_text(ctx.err, r.diagnostics, path, r.source_text.empty() ? nullptr : &r.source_text, color);
+    render_text(ctx.err, r.diagnostics, source_name, r.source_text.empty() ? nullptr : &r.source_text, color);
     if (valid) {
       if (!opts.quiet) {
         const auto& t = *r.topology;
@@ -73,7 +75,9 @@ void add_validate_command(CLI::App& app, Context& ctx) {
   auto path = std::make_shared<std::string>();
   sub->add_option("TOPOLOGY", *path, "The topology YAML file")->required();
   add_common_options(*sub, *opts, {"text", "json"});
-  sub->callback([&ctx, opts, path] { run_validate(ctx, *opts, *path); });
+  auto from = std::make_shared<FromOptions>();
+  add_from_options(*sub, *from);
+  sub->callback([&ctx, opts, path, from] { run_validate(ctx, *opts, *path, *from); });
 }
 
 }  // namespace syncpath::cli

@@ -1,4 +1,5 @@
 #include "render.hpp"
+#include "render_code.hpp"
 
 #include <array>
 #include <charconv>
@@ -748,6 +749,8 @@ std::unique_ptr<PlanRenderer> make_plan_renderer(const std::string& format, std:
   if (format == "json") return std::make_unique<JsonRenderer>(out, options);
   if (format == "markdown") return std::make_unique<MarkdownRenderer>(out, topology);
   if (format == "dot") return std::make_unique<DotRenderer>(out, topology);
+  if (format == "terraform") return make_terraform_renderer(out, topology, nullptr, nullptr);
+  if (format == "aliyun") return make_aliyun_renderer(out, topology, nullptr);
   return nullptr;
 }
 

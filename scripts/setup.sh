@@ -17,6 +17,9 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# import_roundtrip.sh checks the HCL with HashiCorp's parser from npm (@cdktf/hcl2json): Debian's
+# node and npm, unless a node with its npm is there already (the command, not the package, counts).
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "setup: missing packages (${missing[*]}); run this script as root" >&2
