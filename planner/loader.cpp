@@ -232,6 +232,7 @@ class Loader {
     SourcePos cause;                     // the end's position (its unknown-network error)
   };
   std::unordered_map<std::string, BrokenLink> broken_links_;
+  std::unordered_set<std::string> unusable_links_;  // links whose `between` is missing or malformed
   // Items that are defined but whose definition has errors (they are not in the model):
   // references to them are not reported again as unknown.
   std::unordered_set<std::string> broken_vswitches_, broken_sources_, broken_groups_;
@@ -462,6 +463,8 @@ void Loader::load(const yaml::Node& root, Topology& t) {
     auto broken = broken_links_.find(p.link);
     if (it == links_.end()) {
       error(p.pos, "unknown-link", p.ctx + ": no link " + quote(p.link) + " is defined" + did_you_mean(p.link, link_ids_));
+    } else if (unusable_links_.count(p.link)) {
+      continue;
     } else if (broken != broken_links_.end()) {
       const auto& names = broken->second.between;
       if (names[0] != p.network && names[1] != p.network) {
@@ -753,6 +756,8 @@ void Loader::read_links(const Field& f, Topology& t) {
       // the names as written, as consequences of the broken end.
       if (broken_end && !l.between[0].empty() && !l.between[1].empty())
         broken_links_.emplace(*id, BrokenLink{l.between, *broken_end});
+      else
+        unusable_links_.insert(*id);  // no `between` to check a route against: its own error says why
       l.between = {"", ""};
     }
     t.links.push_back(std::move(l));

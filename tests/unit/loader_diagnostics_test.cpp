@@ -367,6 +367,16 @@ TEST_CASE("root causes come first, and an error they cause names the things it i
   const std::string& m = r.diagnostics.items().at(1).message;
   CHECK(m.find("link 'l1' joins 'vpc-a' and 'vpc-bb' (not a defined network), not 'vpc-b'") != std::string::npos);
   CHECK(m.find("''") == std::string::npos);
+  // A link with no usable `between` at all: its own error only, nothing about the route via it.
+  auto nb = load_topology_text(kHead + "networks:\n"
+                                       "  - {id: vpc-b, kind: vpc, account: a1, region: r1, cidr: 10.1.0.0/16, routes: [{destination: 10.0.0.0/16, via: l1}]}\n"
+                                       "links:\n  - {id: l1, kind: cen, between: [vpc-b]}\n",
+                               "t.yaml");
+  std::vector<std::string> nb_codes;
+  for (const auto& d : nb.diagnostics.items()) nb_codes.push_back(d.code + ": " + d.message);
+  CAPTURE(nb_codes);
+  REQUIRE(nb.diagnostics.items().size() == 1);
+  CHECK(nb.diagnostics.items()[0].code == "bad-value");
   // A vSwitch whose own CIDR is broken is still known by id: no "unknown vswitch" after it.
   auto v = load_topology_text(kHead + "networks:\n  - {id: v1, kind: vpc, account: a1, region: r1, cidr: 10.0.0.0/16, "
                                       "vswitches: [{id: s1, cidr: 10.0.1.0/33}]}\n"
