@@ -54,6 +54,7 @@ std::string quote_table(Dialect d, const std::string& name) {
 }
 
 std::string where_clause(Dialect d, const JobSide& src, const KeyRange& range) {
+  if (range.none) return " WHERE 1 = 0";
   std::vector<std::string> parts;
   if (!src.where.empty()) parts.push_back("(" + src.where + ")");
   if (!range.whole) {

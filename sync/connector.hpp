@@ -41,8 +41,14 @@ struct Shape {
 // takes the rows whose key is NULL. Bounds are SQL literals already (numbers or quoted dates).
 struct KeyRange {
   bool whole = true;  // no split: every row
+  bool none = false;  // a slice with nothing to read (it still commits, with its mark)
   std::string lo, hi;
   bool first = false, last = false;
+  static KeyRange nothing() {
+    KeyRange r;
+    r.whole = false, r.none = true;
+    return r;
+  }
 };
 
 class RowReader {
@@ -51,6 +57,8 @@ class RowReader {
   // Fills `row` with the next row; false at the end. Throws ConnectorError. A row the reader
   // cannot make whole (a CSV line with too few fields) comes back with `problem` set: dirty.
   virtual bool next(Row& row, std::string& problem) = 0;
+  // The line of its file where the last row began (file sources), for dirty records.
+  virtual std::optional<std::uint64_t> line() const { return std::nullopt; }
 };
 
 // Result of writing a batch inside the slice's transaction.
@@ -108,6 +116,11 @@ class Connection {
   virtual std::unique_ptr<RowWriter> write(const JobSide& dst, const std::vector<ColumnInfo>& columns,
                                            const std::vector<std::string>& keys, int slice, int slices) = 0;
   virtual void execute(const std::string& sql) = 0;  // pre_sql/post_sql
+  // The tables (and views) there are, for "did you mean" (empty when unknown).
+  virtual std::vector<std::string> table_names() { return {}; }
+  // Creates the `syncpath_slices` table if it is missing, once, before any slice starts and
+  // serialised across processes (a lock on the server), so slices never race to create it.
+  virtual void prepare_marks() {}
   // The slices of `job_id` whose commit reached the destination, from its `syncpath_slices`
   // table: the truth when the state file missed the last update (a kill between the two).
   virtual std::vector<int> committed_slices(const std::string& /*job_id*/) { return {}; }

@@ -53,9 +53,12 @@ class CsvParser {
 
   // One record: fields as cells (text or NULL). False at end of file. `bad` says why a
   // record is malformed (an unclosed quote at end of file).
+  // The file line where the last record began (quoted fields may span lines).
+  std::uint64_t record_line() const { return record_line_; }
   // `fields` is reused: its cells keep their buffers from record to record.
   bool next(std::vector<Cell>& fields, std::string& bad) {
     n_ = 0;
+    record_line_ = line_;
     if (peek() == EOF) {
       fields.resize(0);
       return false;
@@ -66,7 +69,7 @@ class CsvParser {
         field_.clear();
         for (;;) {
           if (pos_ == len_ && !fill()) {
-            bad = "unclosed quote at the end of the file";
+            bad = "unclosed quote at the end of the file (the record begins on line " + std::to_string(record_line_) + ")";
             break;
           }
           const char* b = buf_.data() + pos_;
@@ -74,10 +77,12 @@ class CsvParser {
           const auto* q = static_cast<const char*>(std::memchr(b, '"', static_cast<std::size_t>(e - b)));
           if (!q) {
             field_.append(b, e);
+            line_ += static_cast<std::uint64_t>(std::count(b, e, '\n'));
             pos_ = len_;
             continue;
           }
           field_.append(b, q);
+          line_ += static_cast<std::uint64_t>(std::count(b, q, '\n'));
           pos_ = static_cast<std::size_t>(q - buf_.data()) + 1;
           if (peek() == '"') {  // a doubled quote stands for one
             field_ += '"';
@@ -113,8 +118,10 @@ class CsvParser {
       if (c == '\r') {
         ++pos_;
         if (peek() == '\n') ++pos_;
+        ++line_;
       } else if (c == '\n') {
         ++pos_;
+        ++line_;
       }
       if (fields.size() > n_) fields.resize(n_);
       return true;
@@ -177,6 +184,7 @@ class CsvParser {
   std::string null_;
   std::string field_;
   std::size_t n_ = 0;  // fields of the current record
+  std::uint64_t line_ = 1, record_line_ = 1;  // the file line the parser is on; where the last record began
   bool stop_[256] = {};
   bool first_ = true;
 };
@@ -191,13 +199,12 @@ class CsvReader : public RowReader {
   bool next(Row& row, std::string& problem) override {
     for (;;) {
       if (!parser_.next(fields_, problem)) return false;
-      ++line_;
       if (fields_.size() == 1 && fields_[0].is_null() && width_ > 1) continue;  // a blank line
       break;
     }
     row.resize(index_.size());
     if (fields_.size() != width_ && problem.empty())
-      problem = "record " + std::to_string(line_) + " has " + std::to_string(fields_.size()) + " fields; the header has " +
+      problem = "line " + std::to_string(parser_.record_line()) + " has " + std::to_string(fields_.size()) + " fields; the header has " +
                 std::to_string(width_);
     for (std::size_t i = 0; i < index_.size(); ++i) {
       auto k = static_cast<std::size_t>(index_[i]);
@@ -207,13 +214,13 @@ class CsvReader : public RowReader {
     }
     return true;
   }
+  std::optional<std::uint64_t> line() const override { return parser_.record_line(); }
 
  private:
   CsvParser parser_;
   std::vector<int> index_;
   std::size_t width_;
   std::vector<Cell> fields_;
-  std::uint64_t line_ = 0;
 };
 
 void append_field(std::string& out, const Cell& c, char delim, const std::string& null_marker) {
@@ -378,6 +385,16 @@ class CsvConnection : public Connection {
       std::error_code ec;
       fs::remove(part_name(target, i, slices), ec);
     }
+  }
+
+  std::vector<std::string> table_names() override {
+    std::vector<std::string> out;
+    std::error_code ec;
+    std::string base = resolve_path(endpoint_, endpoint_.data_source.path);
+    if (fs::is_directory(base, ec))
+      for (const auto& f : fs::directory_iterator(base, ec))
+        if (f.path().extension() == ".csv") out.push_back(f.path().stem().string());
+    return out;
   }
 
   void execute(const std::string&) override { throw ConnectorError("csv: a csv data source cannot run pre_sql or post_sql"); }

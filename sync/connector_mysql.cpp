@@ -6,6 +6,7 @@
 #include <mysql.h>
 
 #include <charconv>
+#include <cstring>
 #include <map>
 
 #include <algorithm>
@@ -376,9 +377,33 @@ class MysqlConnection : public Connection {
       std::string first = quote_ident(Dialect::mysql, columns.front().name);
       tail = " ON DUPLICATE KEY UPDATE " + (updates.empty() ? first + " = " + first : updates);
     }
-    // Before the transaction: DDL would commit it.
-    db_->exec("CREATE TABLE IF NOT EXISTS syncpath_slices (job VARCHAR(64) NOT NULL, slice INT NOT NULL, PRIMARY KEY (job, slice))");
     return std::make_unique<MysqlWriter>(db_, head, params, tail, columns.size());
+  }
+
+  // Outside any transaction (MySQL's DDL would commit it) and under a named server lock, so
+  // slices of other processes do not create it at the same time.
+  void prepare_marks() override {
+    db_->exec("SELECT GET_LOCK('syncpath_slices', 600)");
+    try {
+      db_->exec("CREATE TABLE IF NOT EXISTS syncpath_slices (job VARCHAR(64) NOT NULL, slice INT NOT NULL, PRIMARY KEY (job, slice))");
+    } catch (const ConnectorError&) {
+      mysql_real_query(db_->get(), "SELECT RELEASE_LOCK('syncpath_slices')", 38);
+      if (MYSQL_RES* r = mysql_store_result(db_->get())) mysql_free_result(r);
+      throw;
+    }
+    db_->exec("SELECT RELEASE_LOCK('syncpath_slices')");
+  }
+
+  std::vector<std::string> table_names() override {
+    std::vector<std::string> out;
+    const char* sql = "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() LIMIT 10000";
+    if (mysql_real_query(db_->get(), sql, std::strlen(sql)) != 0) db_->fail("cannot list the tables");
+    if (MYSQL_RES* res = mysql_store_result(db_->get())) {
+      while (MYSQL_ROW r = mysql_fetch_row(res))
+        if (r[0]) out.emplace_back(r[0]);
+      mysql_free_result(res);
+    }
+    return out;
   }
 
   std::vector<int> committed_slices(const std::string& job_id) override {

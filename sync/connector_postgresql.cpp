@@ -396,6 +396,8 @@ class PgWriter : public RowWriter {
 };
 
 class PgConnection : public Connection {
+  static constexpr long long kMarksLock = 0x73796e6370617468;  // "syncpath": the advisory lock key of prepare_marks
+
  public:
   explicit PgConnection(const JobSide& e) : db_(std::make_shared<Pg>(e)) {}
 
@@ -469,7 +471,6 @@ class PgConnection : public Connection {
       key_list += (i ? ", " : "") + q;
       key_match += (i ? " AND " : "") + std::string("t.") + q + " = s." + q;
     }
-    db_->exec("CREATE TABLE IF NOT EXISTS syncpath_slices (job varchar(64) NOT NULL, slice integer NOT NULL, PRIMARY KEY (job, slice))");
     std::string table = quote_table(d, dst.table);
     if (dst.write_mode == WriteMode::insert)
       return std::make_unique<PgWriter>(db_, "COPY " + table + " (" + cols + ") FROM STDIN", "", "");
@@ -487,6 +488,25 @@ class PgConnection : public Connection {
   }
 
   void execute(const std::string& sql) override { db_->exec(sql); }
+
+  // Two sessions creating the same table at once collide on the catalog ("duplicate key value
+  // violates unique constraint pg_type_typname_nsp_index"), IF NOT EXISTS or not: the creation
+  // runs under a transaction-scoped advisory lock, so one creates it and the others see it.
+  void prepare_marks() override {
+    db_->exec("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kMarksLock) +
+              "); CREATE TABLE IF NOT EXISTS syncpath_slices (job varchar(64) NOT NULL, slice integer NOT NULL, PRIMARY KEY (job, slice)); COMMIT");
+  }
+
+  std::vector<std::string> table_names() override {
+    PGresult* r = db_->query(
+        "SELECT CASE WHEN n.nspname = current_schema() THEN c.relname ELSE n.nspname || '.' || c.relname END FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') "
+        "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' LIMIT 10000");
+    std::vector<std::string> out;
+    for (int i = 0; i < PQntuples(r); ++i) out.emplace_back(PQgetvalue(r, i, 0));
+    PQclear(r);
+    return out;
+  }
 
   bool marks_exist() {
     PGresult* t = db_->query("SELECT to_regclass('syncpath_slices') IS NOT NULL");

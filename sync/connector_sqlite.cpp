@@ -288,8 +288,16 @@ class SqliteConnection : public Connection {
     std::string sql = verb + quote_table(Dialect::sqlite, dst.table) + " (" + cols + ") VALUES (" + params + ")";
     if (dst.write_mode == WriteMode::upsert)
       sql += " ON CONFLICT (" + conflict + ") DO " + (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
-    execute(kCreateMarks);
     return std::make_unique<SqliteWriter>(db_, path_, sql);
+  }
+
+  void prepare_marks() override { execute(kCreateMarks); }  // SQLite's own write lock serialises it
+
+  std::vector<std::string> table_names() override {
+    std::vector<std::string> out;
+    Stmt st(db_.get(), "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'");
+    while (st.ok() && sqlite3_step(st.get()) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)));
+    return out;
   }
 
   std::vector<int> committed_slices(const std::string& job_id) override {

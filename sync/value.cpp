@@ -325,6 +325,15 @@ Convertibility convertibility(const ColumnType& from, const ColumnType& to) {
 }
 
 namespace {
+// YYYY-MM-DD digits at the start, whether or not that day exists: such a value is "not a
+// calendar date", told apart from text that is no date at all.
+bool has_date_shape(std::string_view s) {
+  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (s[i] < '0' || s[i] > '9') return false;
+  return s.size() == 10 || s[10] == ' ' || s[10] == 'T';
+}
+
 // Whether text goes into a text column as it is: valid UTF-8, within its length in characters.
 bool text_fits(const std::string& s, const ColumnType& to, std::string& reason) {
   if (!valid_utf8(s)) {
@@ -443,7 +452,8 @@ std::optional<Cell> convert(const Cell& in, const ColumnType& to, std::string& r
         reason = "datetime has a time of day; a date column would drop it";
         return std::nullopt;
       }
-      reason = "not a date (YYYY-MM-DD)";
+      reason = textual && has_date_shape(in.s) ? "not a calendar date (the month has no such day, or there is no such month)"
+                                               : "not a date (YYYY-MM-DD)";
       return std::nullopt;
     }
     case TypeKind::datetime: {
@@ -453,7 +463,9 @@ std::optional<Cell> convert(const Cell& in, const ColumnType& to, std::string& r
         return Cell::of(CellKind::datetime, v);
       }
       if (textual && is_date_text(in.s)) return Cell::of(CellKind::datetime, in.s + " 00:00:00");
-      reason = "not a date and time (YYYY-MM-DD HH:MM:SS)";
+      reason = textual && has_date_shape(in.s) && !is_date_text(std::string_view(in.s).substr(0, 10))
+                   ? "not a calendar date (the month has no such day, or there is no such month)"
+                   : "not a date and time (YYYY-MM-DD HH:MM:SS)";
       return std::nullopt;
     }
     case TypeKind::time: {

@@ -2,98 +2,16 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "app.hpp"
 #include "connector.hpp"
-#include "engine.hpp"
+#include "sync_test_util.hpp"
 
 using namespace syncpath;
 using namespace syncpath::sync;
-namespace fs = std::filesystem;
 
-namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "syncpath-unit-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
-
-JobSide sqlite_at(const std::string& db, const std::string& table = "") {
-  JobSide e;
-  e.data_source.type = SourceType::sqlite;
-  e.data_source.path = db;
-  e.table = table;
-  return e;
-}
-
-void sql(const std::string& db, const std::string& statements) {
-  if (!fs::exists(db)) std::ofstream(db).put('\0').flush(), fs::resize_file(db, 0);  // an empty file is an empty database
-  connect_sqlite(sqlite_at(db))->execute(statements);
-}
-
-std::vector<Row> rows_of(const std::string& db, const std::string& table, const std::vector<std::string>& cols) {
-  JobSide e = sqlite_at(db, table);
-  auto c = connect_sqlite(e);
-  auto r = c->read(e, cols, KeyRange{});
-  std::vector<Row> out;
-  Row row;
-  std::string problem;
-  while (r->next(row, problem)) out.push_back(row);
-  return out;
-}
-
-std::int64_t scalar(const std::string& db, const std::string& query) {
-  JobSide e = sqlite_at(db);
-  e.query = query;
-  auto c = connect_sqlite(e);
-  auto names = c->describe_query(query);
-  auto r = c->read(e, {names.columns.at(0).name}, KeyRange{});
-  Row row;
-  std::string problem;
-  REQUIRE(r->next(row, problem));
-  return row.at(0).is_null() ? -1 : row.at(0).i;
-}
-
-void write_file(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct CliResult {
-  int rc;
-  std::string out, err;
-  nlohmann::json json() const { return nlohmann::json::parse(out); }
-};
-CliResult run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "syncpath");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int rc = syncpath::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {rc, out.str(), err.str()};
-}
-
-std::size_t lines_in(const std::string& path) {
-  std::string t = read_file(path);
-  return static_cast<std::size_t>(std::count(t.begin(), t.end(), '\n'));
-}
-
-}  // namespace
+using namespace sync_test;
 
 TEST_CASE("a sliced job moves every row exactly once, rows with a NULL split key included") {
   TempDir d;
@@ -305,6 +223,7 @@ TEST_CASE("--slice I/N runs one slice; the slices together make the whole") {
   write_file(d / "j.yaml", R"(version: 1
 source: {data_source: {type: sqlite, path: src.db}, table: t, split_key: id}
 destination: {data_source: {type: sqlite, path: dst.db}, table: t}
+channel: {slices: 3}
 )");
   auto first = run_cli({"sync", d / "j.yaml", "--slice", "1/3", "--format", "json"});
   REQUIRE(first.rc == 0);
@@ -319,7 +238,24 @@ destination: {data_source: {type: sqlite, path: dst.db}, table: t}
     CHECK(run_cli({"sync", d / "j.yaml", "--slice", "3/3"}).rc == 2);
     CHECK(run_cli({"sync", d / "j.yaml", "--slice", "x"}).rc == 2);
   }
+  SUBCASE("a --slice that does not match the job's slices is unusable input and leaves the state as it was") {
+    const std::string before = read_file(d / "j.state.json");
+    for (const char* spec : {"1/4", "0/16"}) {
+      auto r = run_cli({"sync", d / "j.yaml", "--slice", spec});
+      CAPTURE(r.err);
+      CHECK(r.rc == 2);
+      CHECK(r.err.find("j.yaml:4:19: error: --slice " + std::string(spec) + " does not match the job, which is cut into 3 slices (channel.slices); use --slice I/3") !=
+            std::string::npos);
+      CHECK(read_file(d / "j.state.json") == before);
+    }
+    CHECK(scalar(d / "dst.db", "SELECT count(*) FROM t") == 300);
+  }
   SUBCASE("a state file of another slicing is refused on --resume") {
+    write_file(d / "j.yaml", R"(version: 1
+source: {data_source: {type: sqlite, path: src.db}, table: t, split_key: id}
+destination: {data_source: {type: sqlite, path: dst.db}, table: t}
+channel: {slices: 4}
+)");
     auto r = run_cli({"sync", d / "j.yaml", "--slice", "0/4", "--resume"});
     CHECK(r.rc == 2);
     CHECK(r.err.find("state-mismatch") != std::string::npos);
