@@ -124,12 +124,8 @@ class StopSignals {
  public:
   StopSignals() {
     g_signal.store(0);
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sa.sa_flags = SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGINT, &sa, &old_int_);
-    ::sigaction(SIGTERM, &sa, &old_term_);
+    catch_signal(SIGINT, old_int_);
+    catch_signal(SIGTERM, old_term_);
   }
   ~StopSignals() {
     ::sigaction(SIGINT, &old_int_, nullptr);
@@ -140,6 +136,17 @@ class StopSignals {
   int signal() const { return g_signal.load(); }
 
  private:
+  // A signal the process was started with ignored (a background job of a script, nohup) stays
+  // ignored, as the convention is.
+  static void catch_signal(int sig, struct sigaction& old) {
+    struct sigaction sa {};
+    ::sigaction(sig, nullptr, &old);
+    if (old.sa_handler == SIG_IGN) return;
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(sig, &sa, nullptr);
+  }
   struct sigaction old_int_ {}, old_term_ {};
 };
 
