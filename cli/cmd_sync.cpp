@@ -285,11 +285,11 @@ int run_sync(Context& ctx, const SyncOptions& o) {
     input_problems(run_diags);
     return kBadInput;
   }
-  if (!t.succeeded()) ctx.err << "syncpath sync: " << (t.outcome == sync::Outcome::already_loaded ? "" : "failed: ") << t.failure << '\n';
+  if (!t.succeeded()) ctx.err << "syncpath sync: " << (t.outcome == sync::Outcome::failed ? "failed: " : "") << t.failure << '\n';
   // Rejected records are always said, also under --quiet: exit 0 allows them (within the limit).
   if (t.run.dirty > 0)
     ctx.err << "syncpath sync: warning: " << t.run.dirty << " record(s) rejected as dirty and not written; they are in " << t.dirty_file
-            << (o.fail_on_dirty ? "" : " (--fail-on-dirty makes any fail the run)") << '\n';
+            << (t.succeeded() ? " (--fail-on-dirty makes any fail the run)" : "") << '\n';
   if (json) report.stream() << sync::totals_json(t, warnings);
   else if ((!o.common.quiet || !t.succeeded()) && t.outcome != sync::Outcome::already_loaded) sync::write_totals_text(report.stream(), t);
   if (!report.commit()) return kFindings;

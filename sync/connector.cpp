@@ -1,5 +1,6 @@
 #include "connector.hpp"
 
+#include <charconv>
 #include <filesystem>
 
 namespace syncpath::sync {
@@ -77,6 +78,27 @@ std::string source_sql(Dialect d, const JobSide& src, const std::vector<std::str
 std::string from_where(Dialect d, const JobSide& src, const KeyRange& range) {
   std::string from = src.query.empty() ? quote_table(d, src.table) : "(" + src.query + ") syncpath_q";
   return " FROM " + from + where_clause(d, src, range);
+}
+
+void append_escaped(std::string& out, std::string_view s, const EscapeLetters& letters) {
+  const char* p = s.data();
+  const char* const e = p + s.size();
+  const char* run = p;
+  for (; p < e; ++p) {
+    const char letter = letters[static_cast<unsigned char>(*p)];
+    if (!letter) continue;
+    out.append(run, p);
+    out += '\\';
+    out += letter;
+    run = p + 1;
+  }
+  out.append(run, e);
+}
+
+void append_integer(std::string& out, std::int64_t v) {
+  char b[24];
+  auto r = std::to_chars(b, b + sizeof b, v);
+  out.append(b, r.ptr);
 }
 
 }  // namespace syncpath::sync

@@ -3,11 +3,13 @@
 // `ConnectorError`s (the slice fails); a row the destination refuses is a `WriteOutcome`.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "diagnostics.hpp"
@@ -146,6 +148,13 @@ std::string where_clause(Dialect d, const JobSide& src, const KeyRange& range);
 // " FROM table" or " FROM (query) syncpath_q", then where_clause: what every read, count and
 // key-range query of a source selects from.
 std::string from_where(Dialect d, const JobSide& src, const KeyRange& range);
+
+// The bulk loads' text formats (PostgreSQL's COPY, MySQL's LOAD DATA): `letters` maps each
+// byte to escape to the letter that follows the backslash (0: the byte stays). Runs of plain
+// bytes are appended whole: this runs once per value.
+using EscapeLetters = std::array<char, 256>;
+void append_escaped(std::string& out, std::string_view s, const EscapeLetters& letters);
+void append_integer(std::string& out, std::int64_t v);
 
 // Connector factories, one per file.
 std::unique_ptr<Connection> connect_sqlite(const JobSide& e);

@@ -132,35 +132,17 @@ class LocalStream {
 // A field for LOAD DATA's default format (tab between fields, newline after the row, backslash
 // escapes): \N for NULL; backslash, tab, newline, carriage return and NUL escaped.
 void append_load_field(std::string& out, const Cell& c) {
+  static constexpr EscapeLetters kEscape = [] {
+    EscapeLetters t{};
+    t['\\'] = '\\', t['\t'] = 't', t['\n'] = 'n', t['\r'] = 'r', t[0] = '0';
+    return t;
+  }();
   switch (c.kind) {
     case CellKind::null: out += "\\N"; return;
-    case CellKind::integer: {
-      char b[24];
-      auto r = std::to_chars(b, b + sizeof b, c.i);
-      out.append(b, r.ptr);
-      return;
-    }
+    case CellKind::integer: append_integer(out, c.i); return;
     case CellKind::boolean: out += c.i ? '1' : '0'; return;
     case CellKind::real: out += format_double(c.d); return;
-    default: {
-      static constexpr auto kEscape = [] {
-        std::array<char, 256> t{};
-        t['\\'] = '\\', t['\t'] = 't', t['\n'] = 'n', t['\r'] = 'r', t[0] = '0';
-        return t;
-      }();
-      const char* p = c.s.data();
-      const char* const e = p + c.s.size();
-      const char* run = p;
-      for (; p < e; ++p) {
-        const char letter = kEscape[static_cast<unsigned char>(*p)];
-        if (!letter) continue;
-        out.append(run, p);
-        out += '\\';
-        out += letter;
-        run = p + 1;
-      }
-      out.append(run, e);
-    }
+    default: append_escaped(out, c.s, kEscape);  // bytes too: LOAD DATA takes them raw
   }
 }
 
@@ -327,28 +309,14 @@ class MysqlWriter : public RowWriter {
       refused = warnings();
     }
     if (refused.empty() && counts_rows_ && mysql_affected_rows(db_->get()) != load_rows_) refused = "the server loaded another number of rows";
-    if (!refused.empty()) {
-      db_->exec("ROLLBACK TO SAVEPOINT syncpath_batch");
-      db_->exec("RELEASE SAVEPOINT syncpath_batch");
-      return {false, refused};
-    }
-    db_->exec("RELEASE SAVEPOINT syncpath_batch");
-    return {};
+    return end_savepoint(refused);
   }
 
   WriteOutcome write(const std::vector<Row>& rows) override {
     db_->exec("SAVEPOINT syncpath_batch");
-    for (std::size_t at = 0; at < rows.size(); at += max_rows_) {
-      std::size_t n = std::min(max_rows_, rows.size() - at);
-      std::string refused = insert(rows, at, n);
-      if (!refused.empty()) {
-        db_->exec("ROLLBACK TO SAVEPOINT syncpath_batch");
-        db_->exec("RELEASE SAVEPOINT syncpath_batch");
-        return {false, refused};
-      }
-    }
-    db_->exec("RELEASE SAVEPOINT syncpath_batch");
-    return {};
+    std::string refused;
+    for (std::size_t at = 0; at < rows.size() && refused.empty(); at += max_rows_) refused = insert(rows, at, std::min(max_rows_, rows.size() - at));
+    return end_savepoint(refused);
   }
   void commit(const std::string& job_id, int slice) override {
     if (loading_ && !settle().ok) throw ConnectorError("mysql " + db_->label() + ": rows were left unsettled at commit");
@@ -450,6 +418,14 @@ class MysqlWriter : public RowWriter {
   // the rows kept for a replay stay small, the round trips at its ends are lost in the transfer.
   static constexpr std::size_t kBulkBytes = 1u << 20;
   static constexpr std::size_t kSendBytes = 64u << 10;  // handed to the statement's thread in pieces of this size
+
+  // Keeps what the savepoint covers, or undoes it when the server refused some of it.
+  WriteOutcome end_savepoint(const std::string& refused) {
+    if (!refused.empty()) db_->exec("ROLLBACK TO SAVEPOINT syncpath_batch");
+    db_->exec("RELEASE SAVEPOINT syncpath_batch");
+    if (!refused.empty()) return {false, refused};
+    return {};
+  }
 
   void begin_load() {
     db_->exec("SAVEPOINT syncpath_batch");

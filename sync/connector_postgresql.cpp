@@ -89,16 +89,15 @@ Cell cell_of(const char* v, int len, const ColumnType& t) {
 }
 
 // COPY's text format: \N for NULL; backslash, tab, newline and carriage return escaped.
-// Runs once per value on the writer's thread: plain runs are appended whole.
 void append_copy_field(std::string& out, const Cell& c) {
+  static constexpr EscapeLetters kEscape = [] {
+    EscapeLetters t{};
+    t['\\'] = '\\', t['\t'] = 't', t['\n'] = 'n', t['\r'] = 'r';
+    return t;
+  }();
   switch (c.kind) {
     case CellKind::null: out += "\\N"; return;
-    case CellKind::integer: {
-      char b[24];
-      auto r = std::to_chars(b, b + sizeof b, c.i);
-      out.append(b, r.ptr);
-      return;
-    }
+    case CellKind::integer: append_integer(out, c.i); return;
     case CellKind::boolean: out += c.i ? 't' : 'f'; return;
     case CellKind::real: out += format_double(c.d); return;
     case CellKind::bytes: {
@@ -107,26 +106,7 @@ void append_copy_field(std::string& out, const Cell& c) {
       for (unsigned char b : c.s) out += kHex[b >> 4], out += kHex[b & 15];
       return;
     }
-    default: {
-      // The letter after the backslash for the four bytes COPY needs escaped, 0 for the rest.
-      static constexpr auto kEscape = [] {
-        std::array<char, 256> t{};
-        t['\\'] = '\\', t['\t'] = 't', t['\n'] = 'n', t['\r'] = 'r';
-        return t;
-      }();
-      const char* p = c.s.data();
-      const char* const e = p + c.s.size();
-      const char* run = p;
-      for (; p < e; ++p) {
-        const char letter = kEscape[static_cast<unsigned char>(*p)];
-        if (!letter) continue;
-        out.append(run, p);
-        out += '\\';
-        out += letter;
-        run = p + 1;
-      }
-      out.append(run, e);
-    }
+    default: append_escaped(out, c.s, kEscape);
   }
 }
 
