@@ -132,6 +132,9 @@ class Connection {
   virtual void finish(const JobSide&, const std::vector<ColumnInfo>&, int /*slices*/) {}
   // Rows the source holds for a range (for progress); nullopt when unknown or costly.
   virtual std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) = 0;
+  // Makes a statement this connection runs on another thread return at once (failed); safe to
+  // call from any thread. For a count the run no longer needs.
+  virtual void cancel() {}
 };
 
 // Opens a connection to the endpoint's data source (password resolved here, never echoed).

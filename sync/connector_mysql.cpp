@@ -181,8 +181,13 @@ class Mysql {
     }
     // Strict: a value that does not fit is refused, never truncated. UTC: timestamps unchanged.
     // Long net_write_timeout: a throttled or waiting slice reads slowly and must not be cut off.
-    exec("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO', time_zone = '+00:00', "
-         "net_write_timeout = 3600, net_read_timeout = 3600");
+    try {
+      exec("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,NO_AUTO_VALUE_ON_ZERO', time_zone = '+00:00', "
+           "net_write_timeout = 3600, net_read_timeout = 3600");
+    } catch (const ConnectorError&) {
+      mysql_close(db_);  // a constructor that throws runs no destructor
+      throw;
+    }
   }
   ~Mysql() {
     if (db_) mysql_close(db_);
@@ -614,6 +619,8 @@ class MysqlConnection : public Connection {
   }
 
   void execute(const std::string& sql) override { db_->exec(sql); }
+
+  void cancel() override { mariadb_cancel(db_->get()); }  // shuts the socket: the statement in flight fails
 
   std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) override {
     std::string sql = "SELECT COUNT(*)" + from_where(Dialect::mysql, src, range);

@@ -255,15 +255,22 @@ class Pg {
                           "client_encoding", "application_name", nullptr};
     const char* vals[] = {host.c_str(), port.c_str(), ds.database.c_str(), ds.username.c_str(), pw->c_str(), "10", "UTF8", "syncpath", nullptr};
     conn_ = PQconnectdbParams(keys, vals, 0);
+    // A constructor that throws runs no destructor: the connection is closed here then.
     if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
       std::string m = conn_ ? PQerrorMessage(conn_) : "out of memory";
+      PQfinish(conn_);
       while (!m.empty() && m.back() == '\n') m.pop_back();
       throw ConnectorError("postgresql: cannot connect to " + label_ + " as '" + ds.username + "': " + m);
     }
     // Server notices ("relation already exists, skipping") would reach stderr raw, in the
     // middle of the report; nothing in them is needed.
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
-    exec("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; SET bytea_output = 'hex'");
+    try {
+      exec("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; SET bytea_output = 'hex'");
+    } catch (const ConnectorError&) {
+      PQfinish(conn_);
+      throw;
+    }
   }
   ~Pg() { PQfinish(conn_); }
   Pg(const Pg&) = delete;
@@ -523,7 +530,10 @@ class PgConnection : public Connection {
   static constexpr long long kMarksLock = 0x73796e6370617468;  // "syncpath": the advisory lock key of prepare_marks
 
  public:
-  explicit PgConnection(const JobSide& e) : db_(std::make_shared<Pg>(e)) {}
+  explicit PgConnection(const JobSide& e) : db_(std::make_shared<Pg>(e)), cancel_(PQgetCancel(db_->get())) {}
+  ~PgConnection() override { PQfreeCancel(cancel_); }
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
 
   Shape describe_table(const std::string& table) override {
     Shape s;
@@ -675,6 +685,12 @@ class PgConnection : public Connection {
     PQclear(r);
   }
 
+  // The cancel object is made when connecting: PQcancel on it is safe from any thread.
+  void cancel() override {
+    char err[256];
+    if (cancel_) PQcancel(cancel_, err, sizeof err);
+  }
+
   std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) override {
     PGresult* r = PQexec(db_->get(), ("SELECT COUNT(*)" + from_where(Dialect::postgresql, src, range)).c_str());
     std::optional<std::uint64_t> n;
@@ -685,6 +701,7 @@ class PgConnection : public Connection {
 
  private:
   std::shared_ptr<Pg> db_;
+  PGcancel* cancel_;
 };
 
 }  // namespace

@@ -325,6 +325,8 @@ class SqliteConnection : public Connection {
     }
   }
 
+  void cancel() override { sqlite3_interrupt(db_.get()); }
+
   std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) override {
     Stmt st(db_.get(), "SELECT count(*)" + from_where(Dialect::sqlite, src, range));
     if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return std::nullopt;

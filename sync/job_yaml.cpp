@@ -195,14 +195,24 @@ std::optional<DataSource> inline_source(JobReader& r, const YAML::Node& n, bool&
     if (ep["host"]) out.host = ep["host"].Scalar();
     if (ep["ip"]) {
       auto ip = Ipv4::parse(ep["ip"].Scalar());
-      if (!ip) r.error(ep["ip"], "bad-ip", "'" + ep["ip"].Scalar() + "' is not an IPv4 address"), ok = false;
-      else out.ip = *ip;
+      if (ip) {
+        out.ip = *ip;
+      } else {
+        r.error(ep["ip"], "bad-ip", "'" + ep["ip"].Scalar() + "' is not an IPv4 address");
+        ok = false;
+      }
     }
-    if (out.host.empty() && !out.ip && !ep["ip"]) r.error(ep, "missing-key", "endpoint needs a 'host' or an 'ip'"), ok = false;
+    if (out.host.empty() && !ep["ip"]) {
+      r.error(ep, "missing-key", "endpoint needs a 'host' or an 'ip'");
+      ok = false;
+    }
     if (!ep["port"]) {
       out.port = ds.type == SourceType::mysql ? 3306 : 5432;
     } else if (auto p = r.num<int>(ep["port"], "port")) {
-      if (*p < 1 || *p > 65535) r.error(ep["port"], "bad-port", "port must be between 1 and 65535"), ok = false;
+      if (*p < 1 || *p > 65535) {
+        r.error(ep["port"], "bad-port", "port must be between 1 and 65535");
+        ok = false;
+      }
       out.port = *p;
     } else {
       ok = false;

@@ -1,6 +1,7 @@
 #include "run.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -264,22 +265,39 @@ Totals run_job(const Job& job, const Mapping& mapping, const RunOptions& opts, D
     return finish_totals();
   }
 
+  // The rows this run will read, for progress: counted on a thread of its own while the slices
+  // run (a count of a large table must not delay the start), and cancelled if they end first.
+  std::mutex count_mu;  // guards what follows
   std::optional<std::uint64_t> expected;
-  if (opts.count_rows && opts.progress && !interrupted()) {
-    try {
-      auto c = connect(job.source);
-      std::uint64_t sum = 0;
-      bool known = true;
-      for (int i : todo) {
-        if (st.empty[static_cast<std::size_t>(i)]) continue;
-        auto k = c->count(job.source, range_of(st, i));
-        if (!k) known = false;
-        else sum += *k;
+  Connection* counting = nullptr;
+  std::atomic<bool> count_wanted{true};
+  std::thread counter;
+  if (opts.count_rows && opts.progress)
+    counter = std::thread([&] {
+      try {
+        auto c = connect(job.source);
+        {
+          std::lock_guard<std::mutex> g(count_mu);
+          if (!count_wanted) return;
+          counting = c.get();
+        }
+        std::uint64_t sum = 0;
+        bool known = true;
+        for (int i : todo) {
+          if (st.empty[static_cast<std::size_t>(i)]) continue;
+          auto k = c->count(job.source, range_of(st, i));
+          if (!k) known = false;
+          else sum += *k;
+          if (!known || !count_wanted || rt.stopped()) break;
+        }
+        std::lock_guard<std::mutex> g(count_mu);
+        counting = nullptr;
+        if (known && count_wanted) expected = sum;
+      } catch (const ConnectorError&) {
+        std::lock_guard<std::mutex> g(count_mu);
+        counting = nullptr;
       }
-      if (known) expected = sum;
-    } catch (const ConnectorError&) {
-    }
-  }
+    });
   if (interrupted()) rt.stop(StopReason::interrupted, "interrupted");
 
   std::mutex qmu;  // guards what follows
@@ -337,7 +355,10 @@ Totals run_job(const Job& job, const Mapping& mapping, const RunOptions& opts, D
         Progress p;
         p.rows = rt.read.load(), p.bytes = rt.bytes.load();
         p.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-        p.total_rows = expected;
+        {
+          std::lock_guard<std::mutex> g(count_mu);
+          p.total_rows = expected;
+        }
         {
           std::lock_guard<std::mutex> g(qmu);
           p.slices_done = done_now;
@@ -351,6 +372,14 @@ Totals run_job(const Job& job, const Mapping& mapping, const RunOptions& opts, D
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
+  if (counter.joinable()) {
+    {
+      std::lock_guard<std::mutex> g(count_mu);
+      count_wanted = false;
+      if (counting) counting->cancel();
+    }
+    counter.join();
+  }
   {
     std::lock_guard<std::mutex> g(done_mu);
     finished = true;
