@@ -1,6 +1,7 @@
 #include "connector.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 
 namespace syncpath::sync {
@@ -80,11 +81,31 @@ std::string from_where(Dialect d, const JobSide& src, const KeyRange& range) {
   return " FROM " + from + where_clause(d, src, range);
 }
 
+namespace {
+// Whether a word of eight bytes holds byte `b` (the classic "has zero byte" test on w ^ b...b).
+constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+inline bool has_byte(std::uint64_t w, unsigned char b) {
+  const std::uint64_t x = w ^ (kOnes * b);
+  return ((x - kOnes) & ~x & kHighs) != 0;
+}
+}  // namespace
+
 void append_escaped(std::string& out, std::string_view s, const EscapeLetters& letters) {
   const char* p = s.data();
   const char* const e = p + s.size();
   const char* run = p;
+  // The bytes there are to escape (the formats escape at most these five).
+  static constexpr unsigned char kCandidates[] = {'\\', '\t', '\n', '\r', 0};
   for (; p < e; ++p) {
+    // Eight bytes at a time while none of them is a candidate: values rarely hold one.
+    for (std::uint64_t w; e - p >= 8;) {
+      std::memcpy(&w, p, 8);
+      bool any = false;
+      for (unsigned char b : kCandidates) any = any || has_byte(w, b);
+      if (any) break;
+      p += 8;
+    }
+    if (p == e) break;
     const char letter = letters[static_cast<unsigned char>(*p)];
     if (!letter) continue;
     out.append(run, p);

@@ -153,8 +153,9 @@ std::string where_clause(Dialect d, const JobSide& src, const KeyRange& range);
 std::string from_where(Dialect d, const JobSide& src, const KeyRange& range);
 
 // The bulk loads' text formats (PostgreSQL's COPY, MySQL's LOAD DATA): `letters` maps each
-// byte to escape to the letter that follows the backslash (0: the byte stays). Runs of plain
-// bytes are appended whole: this runs once per value.
+// byte to escape (among backslash, tab, newline, carriage return and NUL) to the letter that
+// follows the backslash (0: the byte stays). Runs of plain bytes are appended whole: this runs
+// once per value.
 using EscapeLetters = std::array<char, 256>;
 void append_escaped(std::string& out, std::string_view s, const EscapeLetters& letters);
 void append_integer(std::string& out, std::int64_t v);
