@@ -302,11 +302,23 @@ class CsvWriter : public RowWriter {
  private:
   void put(const std::string& s) {
     if (std::fwrite(s.data(), 1, s.size(), f_) != s.size()) throw ConnectorError("csv: cannot write " + staged_ + ": " + std::strerror(errno));
+    written_ += s.size();
+    if (written_ - started_ >= kWritebackBytes) start_writeback();
   }
+  // Starts writing the file's pages to disk as it grows (without waiting for it), so the
+  // commit's fsync has only the last few megabytes left: a large file no longer spends
+  // seconds in its final fsync, and a throttled run's rate is not bent by it at the end.
+  void start_writeback() {
+    if (std::fflush(f_) != 0) throw ConnectorError("csv: cannot write " + staged_ + ": " + std::strerror(errno));
+    ::sync_file_range(fileno(f_), static_cast<off_t>(started_), static_cast<off_t>(written_ - started_), SYNC_FILE_RANGE_WRITE);
+    started_ = written_;
+  }
+  static constexpr std::uint64_t kWritebackBytes = 8u << 20;
   std::string target_, staged_;
   char delim_;
   std::string null_;
   std::FILE* f_ = nullptr;
+  std::uint64_t written_ = 0, started_ = 0;  // bytes written; bytes whose writeback has started
   std::string line_;
 };
 
