@@ -124,8 +124,10 @@ class Connection {
   // serialised across processes (a lock on the server), so slices never race to create it.
   virtual void prepare_marks() {}
   // The slices of `job_id` whose commit reached the destination, from its `syncpath_slices`
-  // table: the truth when the state file missed the last update (a kill between the two).
-  virtual std::vector<int> committed_slices(const std::string& /*job_id*/) { return {}; }
+  // table: the truth when the state file missed the last update (a kill between the two), or
+  // the destination was emptied or made again since. nullopt: this destination keeps no marks
+  // (a CSV file), the state file alone says.
+  virtual std::optional<std::vector<int>> committed_slices(const std::string& /*job_id*/) { return std::nullopt; }
   // Forgets them (a fresh run), all or one slice.
   virtual void forget_slices(const std::string& /*job_id*/, std::optional<int> /*slice*/) {}
   // Called once every slice of the job has committed (CSV joins its part files).

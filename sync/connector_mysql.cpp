@@ -603,10 +603,13 @@ class MysqlConnection : public Connection {
     return out;
   }
 
-  std::vector<int> committed_slices(const std::string& job_id) override {
+  std::optional<std::vector<int>> committed_slices(const std::string& job_id) override {
     std::vector<int> out;
     std::string sql = "SELECT slice FROM syncpath_slices WHERE job = " + db_->literal(job_id);
-    if (mysql_real_query(db_->get(), sql.data(), sql.size()) != 0) return out;  // no table yet
+    if (mysql_real_query(db_->get(), sql.data(), sql.size()) != 0) {
+      if (mysql_errno(db_->get()) == 1146) return out;  // no table: nothing was ever committed here
+      db_->fail("cannot read the slice marks");
+    }
     if (MYSQL_RES* res = mysql_store_result(db_->get())) {
       while (MYSQL_ROW r = mysql_fetch_row(res)) out.push_back(std::stoi(r[0]));
       mysql_free_result(res);

@@ -718,7 +718,7 @@ class PgConnection : public Connection {
     return exists;
   }
 
-  std::vector<int> committed_slices(const std::string& job_id) override {
+  std::optional<std::vector<int>> committed_slices(const std::string& job_id) override {
     std::vector<int> out;
     if (!marks_exist()) return out;  // nothing was ever committed here
     PGresult* r = db_->query("SELECT slice FROM syncpath_slices WHERE job = $1", {job_id});

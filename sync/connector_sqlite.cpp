@@ -300,7 +300,7 @@ class SqliteConnection : public Connection {
     return out;
   }
 
-  std::vector<int> committed_slices(const std::string& job_id) override {
+  std::optional<std::vector<int>> committed_slices(const std::string& job_id) override {
     std::vector<int> out;
     Stmt st(db_.get(), "SELECT slice FROM syncpath_slices WHERE job = ?1");
     if (!st.ok()) return out;  // no table: nothing was ever committed here

@@ -138,23 +138,28 @@ Totals run_job(const Job& job, const Mapping& mapping, const RunOptions& opts, D
     return finish_totals();
   }
 
-  // What has committed: the destination's own marks (created here once, before any slice, so
-  // concurrent slices never race to create them) and the state file.
+  // What has committed: the destination's own marks (their table created here once, before any
+  // slice, so concurrent slices never race to create it), which commit with the rows; the state
+  // file only for a destination without marks (a CSV file).
   Committed committed;
+  std::optional<std::vector<int>> marked;
   try {
     auto d = connect(job.destination);
     d->prepare_marks();
-    for (int i : d->committed_slices(marks))
-      if (i >= 0 && i < n) committed.slices.insert(i);
+    marked = d->committed_slices(marks);
   } catch (const ConnectorError& e) {
     totals.failure = e.what();
     return finish_totals();
   }
+  if (marked) {
+    for (int i : *marked)
+      if (i >= 0 && i < n) committed.slices.insert(i);
+  } else if (same_prior) {
+    for (const auto& [i, c] : prior->done) committed.slices.insert(i);
+  }
   if (same_prior)
-    for (const auto& [i, c] : prior->done) {
-      committed.slices.insert(i);
-      committed.last_at = std::max(committed.last_at, c.committed_at);
-    }
+    for (const auto& [i, c] : prior->done)
+      if (committed.slices.count(i)) committed.last_at = std::max(committed.last_at, c.committed_at);
   if (std::string why = refusal(job, opts, committed, prior, fp, n); !why.empty()) {
     totals.outcome = Outcome::already_loaded;
     totals.failure = why;
@@ -211,19 +216,25 @@ Totals run_job(const Job& job, const Mapping& mapping, const RunOptions& opts, D
   fresh_cut.split_kind = st.split_kind, fresh_cut.ranges = st.ranges, fresh_cut.empty = st.empty;
 
   // The destination's marks are the truth: a kill between a slice's commit and the state file's
-  // update must not make --resume write that slice twice.
+  // update must not make --resume write that slice twice, and a slice the state file records
+  // but the destination does not have (it was emptied or made again) is loaded again.
   try {
-    if (opts.resume) {
-      std::vector<int> missed;
+    if (opts.resume && marked) {
+      std::vector<int> missed, lost;
       for (int i : committed.slices)
         if (!st.done.count(i)) missed.push_back(i);
-      if (!missed.empty()) {
+      for (const auto& [i, c] : st.done)
+        if (!committed.slices.count(i)) lost.push_back(i);
+      if (!missed.empty() || !lost.empty()) {
         st = update_state(state_path, fresh_cut, [&](JobState& s) {
           for (int i : missed) s.done.emplace(i, SliceCounts{});
+          for (int i : lost) s.done.erase(i);
         });
-        note(std::to_string(missed.size()) + " slice(s) had committed after the state file's last update; not redone");
       }
-    } else {
+      if (!missed.empty()) note(std::to_string(missed.size()) + " slice(s) had committed after the state file's last update; not redone");
+      if (!lost.empty())
+        note(std::to_string(lost.size()) + " slice(s) the state file records are not in the destination (emptied or made again?); loading them again");
+    } else if (!opts.resume) {
       connect(job.destination)->forget_slices(marks, only);
     }
   } catch (const ConnectorError& e) {

@@ -72,6 +72,26 @@ TEST_CASE("a job that completed is not loaded again without --start-over") {
   }
 }
 
+TEST_CASE("a destination made again is loaded again: its marks, not the state file, say what it holds") {
+  TempDir d;
+  make_tables(d, 400);
+  write_file(d / "j.yaml", kSliced);
+  REQUIRE(run_cli({"sync", d / "j.yaml"}).rc == 0);
+  fs::remove(d / "dst.db");
+  sql(d / "dst.db", "CREATE TABLE t (id INTEGER, v INTEGER);");  // as examples/seed/make-data.sh does
+  SUBCASE("a plain run loads it") {
+    CHECK(run_cli({"sync", d / "j.yaml"}).rc == 0);
+    CHECK(scalar(d / "dst.db", "SELECT count(*) FROM t") == 400);
+  }
+  SUBCASE("--resume loads the slices the state file had but the destination has not") {
+    auto r = run_cli({"sync", d / "j.yaml", "--resume", "--format", "json"});
+    CHECK(r.rc == 0);
+    CHECK(r.err.find("4 slice(s) the state file records are not in the destination") != std::string::npos);
+    CHECK(r.json()["slices_run"] == 4);
+    CHECK(scalar(d / "dst.db", "SELECT count(*) FROM t") == 400);
+  }
+}
+
 TEST_CASE("a job an earlier run left half done is finished with --resume, not loaded again") {
   TempDir d;
   make_tables(d, 400);
