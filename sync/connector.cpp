@@ -82,27 +82,23 @@ std::string from_where(Dialect d, const JobSide& src, const KeyRange& range) {
 }
 
 namespace {
-// Whether a word of eight bytes holds byte `b` (the classic "has zero byte" test on w ^ b...b).
+// Tests on eight bytes at once ("bit twiddling hacks"): whether a word holds a byte below `n`
+// (n <= 128), and whether it holds byte `b`. Both are exact as to whether there is one.
 constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
-inline bool has_byte(std::uint64_t w, unsigned char b) {
-  const std::uint64_t x = w ^ (kOnes * b);
-  return ((x - kOnes) & ~x & kHighs) != 0;
-}
+inline bool has_less(std::uint64_t w, unsigned char n) { return ((w - kOnes * n) & ~w & kHighs) != 0; }
+inline bool has_byte(std::uint64_t w, unsigned char b) { return has_less(w ^ (kOnes * b), 1); }
 }  // namespace
 
 void append_escaped(std::string& out, std::string_view s, const EscapeLetters& letters) {
   const char* p = s.data();
   const char* const e = p + s.size();
   const char* run = p;
-  // The bytes there are to escape (the formats escape at most these five).
-  static constexpr unsigned char kCandidates[] = {'\\', '\t', '\n', '\r', 0};
   for (; p < e; ++p) {
-    // Eight bytes at a time while none of them is a candidate: values rarely hold one.
+    // Eight bytes at a time while none can be one to escape (NUL, tab, newline and carriage
+    // return are below 14, and the backslash): values rarely hold one.
     for (std::uint64_t w; e - p >= 8;) {
       std::memcpy(&w, p, 8);
-      bool any = false;
-      for (unsigned char b : kCandidates) any = any || has_byte(w, b);
-      if (any) break;
+      if (has_less(w, 14) || has_byte(w, '\\')) break;
       p += 8;
     }
     if (p == e) break;

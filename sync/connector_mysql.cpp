@@ -142,7 +142,11 @@ void append_load_field(std::string& out, const Cell& c) {
     case CellKind::integer: append_integer(out, c.i); return;
     case CellKind::boolean: out += c.i ? '1' : '0'; return;
     case CellKind::real: out += format_double(c.d); return;
-    default: append_escaped(out, c.s, kEscape);  // bytes too: LOAD DATA takes them raw
+    case CellKind::decimal:
+    case CellKind::date:
+    case CellKind::time:
+    case CellKind::datetime: out += c.s; return;  // digits and "+-.: T" only: checked by the conversion
+    default: append_escaped(out, c.s, kEscape);  // text, and bytes: LOAD DATA takes them raw
   }
 }
 

@@ -106,6 +106,10 @@ void append_copy_field(std::string& out, const Cell& c) {
       for (unsigned char b : c.s) out += kHex[b >> 4], out += kHex[b & 15];
       return;
     }
+    case CellKind::decimal:
+    case CellKind::date:
+    case CellKind::time:
+    case CellKind::datetime: out += c.s; return;  // digits and "+-.: T" only: checked by the conversion
     default: append_escaped(out, c.s, kEscape);
   }
 }

@@ -456,3 +456,29 @@ TEST_CASE("the CSV reader: a byte-order mark, fields across the 1 MiB buffer's e
   CHECK(rows[3][1].s.empty());
   CHECK(rows[3][2].is_null());
 }
+
+TEST_CASE("bulk-load escaping finds every byte to escape, wherever it is in the value") {
+  EscapeLetters letters{};
+  letters['\\'] = '\\', letters['\t'] = 't', letters['\n'] = 'n', letters['\r'] = 'r', letters[0] = '0';
+  auto naive = [&](const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      if (char l = letters[static_cast<unsigned char>(c)]) out += '\\', out += l;
+      else out += c;
+    }
+    return out;
+  };
+  // Each byte to escape, and near misses (\v, \f, ']' and a high byte), at every position of
+  // values from 0 to 40 bytes: inside and across the eight-byte words the scan steps over.
+  for (char special : std::string("\\\t\n\r\0\v\f]\xdc", 9))
+    for (std::size_t len = 0; len <= 40; ++len)
+      for (std::size_t at = 0; at <= len; ++at) {
+        std::string s(len, 'a');
+        if (at < len) s[at] = special;
+        std::string out = "x";
+        append_escaped(out, s, letters);
+        CAPTURE(len);
+        CAPTURE(at);
+        CHECK(out == "x" + naive(s));
+      }
+}
