@@ -81,14 +81,6 @@ std::string from_where(Dialect d, const JobSide& src, const KeyRange& range) {
   return " FROM " + from + where_clause(d, src, range);
 }
 
-namespace {
-// Tests on eight bytes at once ("bit twiddling hacks"): whether a word holds a byte below `n`
-// (n <= 128), and whether it holds byte `b`. Both are exact as to whether there is one.
-constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
-inline bool has_less(std::uint64_t w, unsigned char n) { return ((w - kOnes * n) & ~w & kHighs) != 0; }
-inline bool has_byte(std::uint64_t w, unsigned char b) { return has_less(w ^ (kOnes * b), 1); }
-}  // namespace
-
 void append_escaped(std::string& out, std::string_view s, const EscapeLetters& letters) {
   const char* p = s.data();
   const char* const e = p + s.size();
@@ -98,7 +90,7 @@ void append_escaped(std::string& out, std::string_view s, const EscapeLetters& l
     // return are below 14, and the backslash): values rarely hold one.
     for (std::uint64_t w; e - p >= 8;) {
       std::memcpy(&w, p, 8);
-      if (has_less(w, 14) || has_byte(w, '\\')) break;
+      if (has_byte_below(w, 14) || has_byte(w, '\\')) break;
       p += 8;
     }
     if (p == e) break;

@@ -159,6 +159,12 @@ std::string from_where(Dialect d, const JobSide& src, const KeyRange& range);
 // follows the backslash (0: the byte stays). Runs of plain bytes are appended whole: this runs
 // once per value.
 using EscapeLetters = std::array<char, 256>;
+
+// Tests on eight bytes at once ("bit twiddling hacks"), for the scans that run once per byte of
+// data: whether a word holds a byte below `n` (n <= 128), or byte `b`. Exact as to whether there is one.
+inline constexpr std::uint64_t kEveryByte = 0x0101010101010101ull, kEveryHighBit = 0x8080808080808080ull;
+inline bool has_byte_below(std::uint64_t w, unsigned char n) { return ((w - kEveryByte * n) & ~w & kEveryHighBit) != 0; }
+inline bool has_byte(std::uint64_t w, unsigned char b) { return has_byte_below(w ^ (kEveryByte * b), 1); }
 void append_escaped(std::string& out, std::string_view s, const EscapeLetters& letters);
 void append_integer(std::string& out, std::int64_t v);
 

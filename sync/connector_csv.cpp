@@ -98,8 +98,7 @@ class CsvParser {
       } else {
         const char* b = buf_.data() + pos_;
         const char* e = buf_.data() + len_;
-        const char* p = b;
-        while (p < e && !stop_[static_cast<unsigned char>(*p)]) ++p;
+        const char* p = plain_end(b, e);
         if (p < e) {  // the whole field is in the buffer: no intermediate copy
           pos_ = static_cast<std::size_t>(p - buf_.data());
           push_unquoted(fields, b, p);
@@ -153,12 +152,21 @@ class CsvParser {
       if (pos_ == len_ && !fill()) return;
       const char* b = buf_.data() + pos_;
       const char* e = buf_.data() + len_;
-      const char* p = b;
-      while (p < e && !stop_[static_cast<unsigned char>(*p)]) ++p;
+      const char* p = plain_end(b, e);
       field.append(b, p);
       pos_ = static_cast<std::size_t>(p - buf_.data());
       if (p < e) return;
     }
+  }
+  // Where an unquoted field's bytes end: at the delimiter, CR, LF or `e`. Eight bytes at a time
+  // while none can be one (CR and LF are below 14); then byte by byte.
+  const char* plain_end(const char* p, const char* e) const {
+    for (std::uint64_t w; e - p >= 8; p += 8) {
+      std::memcpy(&w, p, 8);
+      if (has_byte_below(w, 14) || has_byte(w, static_cast<unsigned char>(delim_))) break;
+    }
+    while (p < e && !stop_[static_cast<unsigned char>(*p)]) ++p;
+    return p;
   }
   // The next field's cell: one kept from an earlier record when there is one.
   Cell& slot(std::vector<Cell>& fields) {
@@ -195,17 +203,25 @@ class CsvReader : public RowReader {
       : parser_(path, e.csv_delimiter, e.csv_null), index_(std::move(index)), width_(width) {
     std::string bad;
     if (e.csv_header) parser_.next(fields_, bad);  // the header was read by describe
+    whole_ = index_.size() == width_;
+    for (std::size_t i = 0; i < index_.size(); ++i) whole_ = whole_ && index_[i] == static_cast<int>(i);
   }
   bool next(Row& row, std::string& problem) override {
+    // Every column in file order (the common case): parsed straight into the row.
+    std::vector<Cell>& fields = whole_ ? row : fields_;
     for (;;) {
-      if (!parser_.next(fields_, problem)) return false;
-      if (fields_.size() == 1 && fields_[0].is_null() && width_ > 1) continue;  // a blank line
+      if (!parser_.next(fields, problem)) return false;
+      if (fields.size() == 1 && fields[0].is_null() && width_ > 1) continue;  // a blank line
       break;
     }
-    row.resize(index_.size());
-    if (fields_.size() != width_ && problem.empty())
-      problem = "line " + std::to_string(parser_.record_line()) + " has " + std::to_string(fields_.size()) + " fields; the header has " +
+    if (fields.size() != width_ && problem.empty())
+      problem = "line " + std::to_string(parser_.record_line()) + " has " + std::to_string(fields.size()) + " fields; the header has " +
                 std::to_string(width_);
+    if (whole_) {
+      row.resize(width_);  // missing fields are NULL, extra ones dropped (the record is dirty anyway)
+      return true;
+    }
+    row.resize(index_.size());
     for (std::size_t i = 0; i < index_.size(); ++i) {
       auto k = static_cast<std::size_t>(index_[i]);
       // Swapped, not moved: the field's cell gets the row's old buffer back for the next record.
@@ -221,6 +237,7 @@ class CsvReader : public RowReader {
   std::vector<int> index_;
   std::size_t width_;
   std::vector<Cell> fields_;
+  bool whole_ = false;
 };
 
 void append_field(std::string& out, const Cell& c, char delim, const std::string& null_marker) {
