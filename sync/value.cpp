@@ -18,13 +18,20 @@ std::string lower(std::string_view s) {
   return r;
 }
 
+// These run once per value of a column: plain loops, no locale, no from_chars set-up.
+bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+
 bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!is_digit(c)) return false;
+  return true;
 }
 
+// The value of digits the caller has checked (a date's or a time's fields).
 int to_int(std::string_view s) {
   int v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
+  for (char c : s) v = v * 10 + (c - '0');
   return v;
 }
 
@@ -172,7 +179,22 @@ std::size_t utf8_length(std::string_view s) {
 
 std::optional<std::int64_t> parse_int64(std::string_view s) {
   if (s.empty()) return std::nullopt;
-  if (s[0] == '+') s.remove_prefix(1);
+  if (s[0] == '+') {
+    s.remove_prefix(1);
+    if (!s.empty() && s[0] == '-') return std::nullopt;  // "+-5" is no number
+  }
+  // Up to 18 digits cannot overflow: summed directly. Longer ones go through from_chars,
+  // which knows the limits.
+  const bool negative = !s.empty() && s[0] == '-';
+  std::string_view digits = negative ? s.substr(1) : s;
+  if (!digits.empty() && digits.size() <= 18) {
+    std::int64_t v = 0;
+    for (char c : digits) {
+      if (!is_digit(c)) return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    return negative ? -v : v;
+  }
   std::int64_t v = 0;
   auto r = std::from_chars(s.data(), s.data() + s.size(), v);
   if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return std::nullopt;
@@ -181,10 +203,13 @@ std::optional<std::int64_t> parse_int64(std::string_view s) {
 
 bool is_decimal_text(std::string_view s) {
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-  auto dot = s.find('.');
-  if (dot == std::string_view::npos) return all_digits(s);
-  std::string_view a = s.substr(0, dot), b = s.substr(dot + 1);
-  return (a.empty() || all_digits(a)) && (b.empty() || all_digits(b)) && !(a.empty() && b.empty());
+  bool digit = false, dot = false;
+  for (char c : s) {
+    if (is_digit(c)) digit = true;
+    else if (c == '.' && !dot) dot = true;
+    else return false;
+  }
+  return digit;  // "." alone is none
 }
 
 bool is_date_text(std::string_view s) {
