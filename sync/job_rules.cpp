@@ -25,7 +25,7 @@ bool is_sync_type(SourceType t) {
 }
 
 // Side rules; returns the number of errors reported.
-std::size_t check_side(JobSide& e, bool is_source, Diagnostics& diags) {
+std::size_t check_side(const JobSide& e, bool is_source, Diagnostics& diags) {
   const std::size_t before = diags.error_count();
   const std::string what = is_source ? "source" : "destination";
   const bool file = e.data_source.type == SourceType::csv;  // csv and jsonl files
