@@ -137,6 +137,18 @@ types_dump() { PGTZ=UTC pg_user -At -c "SELECT * FROM $1 ORDER BY id"; }
 expect "binary COPY: every value as PostgreSQL's own CSV parser reads it" eq "$(types_dump t_bin | md5sum)" "$(types_dump t_txt | md5sum)" ||
   diff <(types_dump t_bin) <(types_dump t_txt) >&2
 
+# 1c. MariaDB destinations are written with LOAD DATA LOCAL INFILE; a server that refuses it
+# (local_infile off) gets prepared inserts instead, with the same rows.
+echo "[$SECONDS s] MariaDB with local_infile off"
+my_root -e "SET GLOBAL local_infile = 0"
+ddl_my t_noinfile
+job=$(pair_job csv mysql)
+sed -i "s/table: t_from_csv/table: t_noinfile/" "$job"
+run_job "$job"
+my_root -e "SET GLOBAL local_infile = 1"
+expect "local_infile off: exit 0, every row written by prepared inserts" eq "$RC/$(jget records_written)" "0/$rows" || cat "$WORK/last.err" >&2
+expect "local_infile off: content checksum equal" eq "$(dump_my t_noinfile | md5sum)" "$expected"
+
 # ------------------------------------------------------------------------------------------
 # 2. upsert and replace
 echo "[$SECONDS s] upsert and replace": rows changed and deleted in the destination come back as the source has them
