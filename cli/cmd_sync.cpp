@@ -1,40 +1,35 @@
 // `syncpath sync JOB`: load and check the job, preflight its endpoints, then run it through the
 // embedded sync core and print the totals. Exit 0 when it finished within its dirty-data limit,
-// 1 when the sync failed or an endpoint is unreachable, 2 for unusable input.
+// 1 when the sync failed, an endpoint is unreachable or it was loaded before, 2 for unusable
+// input, 128 + the signal when SIGINT or SIGTERM stopped it.
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <cerrno>
-#include <chrono>
-#include <cmath>
-#include <cstring>
+#include <atomic>
 #include <filesystem>
-#include <iomanip>
 #include <mutex>
-#include <nlohmann/json.hpp>
-#include <sstream>
+#include <optional>
 
 #include "app.hpp"
 #include "connector.hpp"
-#include "engine.hpp"
 #include "job.hpp"
+#include "mapping.hpp"
 #include "probe.hpp"
+#include "report.hpp"
+#include "run.hpp"
 
 namespace syncpath::cli {
 
 namespace {
-
-// A report as indented JSON. Server messages and file names need not be UTF-8: such bytes are
-// replaced (U+FFFD) instead of throwing, which would lose the report of a run that happened.
-std::string json_text(const nlohmann::json& j) { return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 namespace fs = std::filesystem;
 
 struct SyncOptions {
   CommonOptions common;
   std::string job_path;
-  bool explain = false, resume = false, skip_preflight = false;
-  std::string slice, state;
+  bool explain = false, resume = false, start_over = false, skip_preflight = false, fail_on_dirty = false;
+  std::string slice, state, progress;
 };
 
 std::optional<sync::SliceSpec> parse_slice(const std::string& s) {
@@ -114,30 +109,74 @@ std::string preflight(const sync::JobSide& e, bool is_source, const sync::Job& j
          (detail.empty() ? "" : ", " + detail) + "); " + remedy_for(r.verdict, ds, job.resource_group, job.topology_file);
 }
 
-std::string human_bytes(double b) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(1);
-  if (b >= 1e9) o << b / 1e9 << " GB";
-  else if (b >= 1e6) o << b / 1e6 << " MB";
-  else if (b >= 1e3) o << b / 1e3 << " kB";
-  else o << std::setprecision(0) << b << " B";
-  return o.str();
-}
-
-void print_diagnostics(Context& ctx, Report& report, const SyncOptions& o, const Diagnostics& diags, const std::string& text) {
-  if (o.common.format == "json") {
-    render_json(report.stream(), diags);
-    report.stream() << '\n';
-    return;
-  }
+void print_diagnostics(Context& ctx, const SyncOptions& o, const Diagnostics& diags, const std::string& text) {
   bool color = ctx.err_is_tty && !o.common.no_color;
   for (const auto& d : diags.items()) render_text(ctx.err, d, d.pos.file == o.job_path ? &text : nullptr, color);
+}
+
+// SIGINT and SIGTERM during a run: the first asks the engine to stop cleanly (slices in flight
+// roll back, committed ones stay); the handler then resets itself, so a second one ends the
+// process at once (the servers roll back what was in flight; --resume still works).
+std::atomic<int> g_signal{0};
+void on_stop_signal(int sig) { g_signal.store(sig); }
+
+class StopSignals {
+ public:
+  StopSignals() {
+    g_signal.store(0);
+    catch_signal(SIGINT, old_int_);
+    catch_signal(SIGTERM, old_term_);
+  }
+  ~StopSignals() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  int signal() const { return g_signal.load(); }
+
+ private:
+  // A signal the process was started with ignored (a background job of a script, nohup) stays
+  // ignored, as the convention is.
+  static void catch_signal(int sig, struct sigaction& old) {
+    struct sigaction sa {};
+    ::sigaction(sig, nullptr, &old);
+    if (old.sa_handler == SIG_IGN) return;
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(sig, &sa, nullptr);
+  }
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+// The progress interval: --progress SECONDS or off; by default a live line on a terminal,
+// a plain line every 10 s elsewhere (a CI or Kubernetes log), none with --quiet.
+std::optional<double> progress_interval(const SyncOptions& o, bool tty, std::string& error) {
+  if (o.progress.empty()) {
+    if (o.common.quiet) return std::nullopt;
+    return tty ? 0.5 : 10.0;
+  }
+  if (o.progress == "off") return std::nullopt;
+  try {
+    std::size_t used = 0;
+    double v = std::stod(o.progress, &used);
+    if (used == o.progress.size() && v >= 0.1 && v <= 86400) return v;
+  } catch (const std::exception&) {
+  }
+  error = "--progress must be a number of seconds between 0.1 and 86400, or off, not '" + o.progress + "'";
+  return std::nullopt;
+}
+
+bool has_unreachable(const Diagnostics& diags) {
+  for (const auto& d : diags.items())
+    if (d.code == "source-unavailable" || d.code == "destination-unavailable" || d.code == "describe-failed") return true;
+  return false;
 }
 
 int run_sync(Context& ctx, const SyncOptions& o) {
   Report report(ctx, o.common);
   const bool json = o.common.format == "json";
-  sync::JobLoadResult loaded = sync::load_job_file(o.job_path);
   std::optional<sync::SliceSpec> slice;
   if (!o.slice.empty()) {
     slice = parse_slice(o.slice);
@@ -147,13 +186,37 @@ int run_sync(Context& ctx, const SyncOptions& o) {
       return kBadInput;
     }
   }
-  if (!loaded.ok()) {
-    print_diagnostics(ctx, report, o, loaded.diagnostics, loaded.source_text);
+  if (o.resume && o.start_over) {
+    ctx.err << "syncpath sync: --resume and --start-over exclude each other: --resume keeps what committed, --start-over loads it again\n";
+    return kBadInput;
+  }
+  std::string progress_error;
+  const std::optional<double> interval = progress_interval(o, ctx.err_is_tty, progress_error);
+  if (!progress_error.empty()) {
+    ctx.err << "syncpath sync: " << progress_error << '\n';
+    return kBadInput;
+  }
+  sync::JobLoadResult loaded = sync::load_job_file(o.job_path);
+  // Input problems, all at once and in the file's order. Text: `found` (the warnings were
+  // printed already); JSON: one document with the warnings too.
+  auto input_problems = [&](const Diagnostics& found) {
+    Diagnostics all = json && loaded.ok() ? loaded.diagnostics : Diagnostics{};
+    all.append(found);
+    all.sort();
+    if (json) report.stream() << sync::diagnostics_json(all);
+    else print_diagnostics(ctx, o, all, loaded.source_text);
     report.commit();
+  };
+  if (!loaded.ok()) {
+    // The job file's problems and, when both sides are usable, the mapping's against the databases.
+    Diagnostics all = loaded.diagnostics;
+    if (loaded.job && loaded.sides_usable) sync::check_mapping(*loaded.job, all);
+    input_problems(all);
     return kBadInput;
   }
   const sync::Job& job = *loaded.job;
-  if (!loaded.diagnostics.empty() && !json) print_diagnostics(ctx, report, o, loaded.diagnostics, loaded.source_text);
+  const Diagnostics& warnings = loaded.diagnostics;
+  if (!warnings.empty() && !json) print_diagnostics(ctx, o, warnings, loaded.source_text);
 
   if (!o.skip_preflight && !o.explain) {
     std::vector<std::string> problems;
@@ -163,8 +226,7 @@ int run_sync(Context& ctx, const SyncOptions& o) {
     }
     if (!problems.empty()) {
       if (json) {
-        nlohmann::json j = {{"status", "failed"}, {"stage", "preflight"}, {"problems", problems}};
-        report.stream() << json_text(j) << '\n';
+        report.stream() << sync::preflight_json(problems, warnings);
         report.commit();
       } else {
         for (const auto& p : problems) ctx.err << "preflight: " << p << '\n';
@@ -175,97 +237,64 @@ int run_sync(Context& ctx, const SyncOptions& o) {
   }
 
   Diagnostics diags;
-  std::optional<sync::Mapping> mapping = sync::check_job(job, diags);
+  std::optional<sync::Mapping> mapping = sync::check_mapping(job, diags);
   if (!mapping) {
-    print_diagnostics(ctx, report, o, diags, loaded.source_text);
-    report.commit();
-    bool unreachable = false;
-    for (const auto& d : diags.items())
-      if (d.code == "source-unavailable" || d.code == "destination-unavailable" || d.code == "describe-failed") unreachable = true;
-    return unreachable ? kFindings : kBadInput;
+    input_problems(diags);
+    return has_unreachable(diags) ? kFindings : kBadInput;
   }
   if (o.explain) {
-    if (json) {
-      nlohmann::json rows = nlohmann::json::array();
-      for (const auto& r : mapping->rows)
-        rows.push_back({{"source_column", r.source_column}, {"source_type", r.source_type.native.empty() ? std::string(sync::to_string(r.source_type.kind)) : r.source_type.native},
-                        {"destination_column", r.destination_column},
-                        {"destination_type", r.destination_type.native.empty() ? std::string(sync::to_string(r.destination_type.kind)) : r.destination_type.native},
-                        {"conversion", r.conversion}});
-      report.stream() << json_text(nlohmann::json{{"mapping", rows}, {"keys", mapping->keys}}) << '\n';
-    } else {
-      sync::print_mapping(report.stream(), job, *mapping);
-    }
+    if (json) report.stream() << sync::explain_json(job, *mapping, warnings);
+    else sync::write_explain_text(report.stream(), job, *mapping);
     return report.commit() ? kOk : kFindings;
   }
 
   sync::RunOptions ro;
   ro.resume = o.resume;
+  ro.start_over = o.start_over;
+  ro.fail_on_dirty = o.fail_on_dirty;
   ro.only_slice = slice;
   ro.state_path = o.state;
   std::mutex err_mu;
-  bool progress_shown = false;
-  ro.want_progress = ctx.err_is_tty && !o.common.quiet;
-  ro.progress = [&](std::uint64_t rows, std::uint64_t bytes, double secs, std::optional<std::uint64_t> total) {
-    std::lock_guard<std::mutex> g(err_mu);
-    std::ostringstream line;
-    double rate = secs > 0 ? static_cast<double>(rows) / secs : 0;
-    line << "\r" << rows << (total ? " / " + std::to_string(*total) : std::string()) << " rows  " << human_bytes(static_cast<double>(bytes))
-         << "  " << static_cast<std::uint64_t>(rate) << " rows/s  " << human_bytes(secs > 0 ? static_cast<double>(bytes) / secs : 0) << "/s";
-    if (total && rate > 0 && *total >= rows) line << "  " << static_cast<int>(std::ceil(static_cast<double>(*total - rows) / rate)) << " s left";
-    line << "\033[K";
-    ctx.err << line.str() << std::flush;
-    progress_shown = true;
-  };
+  bool live_shown = false;  // a terminal's progress line is on screen (cleared before other output)
+  const bool live = ctx.err_is_tty;
+  if (interval) {
+    ro.progress_interval = *interval;
+    ro.count_rows = true;
+    ro.progress = [&](const sync::Progress& p) {
+      std::lock_guard<std::mutex> g(err_mu);
+      if (live) {
+        ctx.err << '\r' << sync::progress_line(p, false) << "\033[K" << std::flush;
+        live_shown = true;
+      } else {
+        ctx.err << sync::progress_line(p, true) << std::endl;
+      }
+    };
+  }
   ro.note = [&](const std::string& m) {
     if (o.common.quiet) return;
     std::lock_guard<std::mutex> g(err_mu);
-    ctx.err << (progress_shown ? "\r\033[K" : "") << "syncpath sync: " << m << '\n';
+    ctx.err << (live_shown ? "\r\033[K" : "") << "syncpath sync: " << m << '\n';
+    live_shown = false;
   };
+  StopSignals signals;
+  ro.interrupted = [&] { return signals.signal() != 0; };
   Diagnostics run_diags;
   sync::Totals t = sync::run_job(job, *mapping, ro, run_diags);
-  if (progress_shown) ctx.err << "\r\033[K" << std::flush;
+  if (live_shown) ctx.err << "\r\033[K" << std::flush;
   if (run_diags.has_errors()) {
-    print_diagnostics(ctx, report, o, run_diags, loaded.source_text);
-    report.commit();
+    input_problems(run_diags);
     return kBadInput;
   }
-  if (json) {
-    nlohmann::json j = {{"status", t.succeeded ? "succeeded" : "failed"},
-                        {"records_read", t.records_read},
-                        {"records_written", t.records_written},
-                        {"dirty_records", t.dirty_records},
-                        {"bytes", t.bytes},
-                        {"seconds", t.seconds},
-                        {"records_per_second", t.records_per_second()},
-                        {"bytes_per_second", t.bytes_per_second()},
-                        {"slices", t.slices_total},
-                        {"slices_run", t.slices_run},
-                        {"slices_skipped", t.slices_skipped},
-                        {"slices_failed", t.slices_failed},
-                        {"dirty_file", job.dirty_path}};
-    if (t.rate_limit_bytes_per_second) j["rate_limit_bytes_per_second"] = *t.rate_limit_bytes_per_second;
-    if (t.records_limit_per_second) j["records_limit_per_second"] = *t.records_limit_per_second;
-    if (!t.succeeded) j["error"] = t.failure;
-    report.stream() << json_text(j) << '\n';
-  } else {
-    std::ostream& out = report.stream();
-    if (!t.succeeded) ctx.err << "syncpath sync: failed: " << t.failure << '\n';
-    if (!o.common.quiet || !t.succeeded) {
-      out << "sync " << (t.succeeded ? "succeeded" : "failed") << ": " << t.records_read << " read, " << t.records_written << " written, "
-          << t.dirty_records << " dirty";
-      if (t.dirty_records) out << " (in " << job.dirty_path << ")";
-      out << "; " << human_bytes(static_cast<double>(t.bytes)) << " in " << std::fixed << std::setprecision(2) << t.seconds << " s, "
-          << static_cast<std::uint64_t>(t.records_per_second()) << " rows/s, " << human_bytes(t.bytes_per_second()) << "/s";
-      if (t.rate_limit_bytes_per_second) out << " (limit " << human_bytes(*t.rate_limit_bytes_per_second) << "/s)";
-      out << "; slices " << t.slices_run << " run";
-      if (t.slices_skipped) out << ", " << t.slices_skipped << " already done";
-      if (t.slices_failed) out << ", " << t.slices_failed << " failed (rerun with --resume)";
-      out << " of " << t.slices_total << '\n';
-    }
-  }
+  if (!t.succeeded()) ctx.err << "syncpath sync: " << (t.outcome == sync::Outcome::failed ? "failed: " : "") << t.failure << '\n';
+  // Rejected records are always said, also under --quiet: exit 0 allows them (within the limit).
+  if (t.run.dirty > 0)
+    ctx.err << "syncpath sync: warning: " << t.run.dirty << " record(s) rejected as dirty and not written; they are in " << t.dirty_file
+            << (t.succeeded() ? " (--fail-on-dirty makes any fail the run)" : "") << '\n';
+  if (json) report.stream() << sync::totals_json(t, warnings);
+  else if ((!o.common.quiet || !t.succeeded()) && t.outcome != sync::Outcome::already_loaded) sync::write_totals_text(report.stream(), t);
   if (!report.commit()) return kFindings;
-  return t.succeeded ? kOk : kFindings;
+  if (t.outcome == sync::Outcome::interrupted && signals.signal()) return 128 + signals.signal();
+  return t.succeeded() ? kOk : kFindings;
 }
 
 }  // namespace
@@ -276,10 +305,20 @@ void add_sync_command(CLI::App& app, Context& ctx) {
   sub->add_option("job", opts->job_path, "The job file (YAML, see docs/sync.md)")->required();
   add_common_options(*sub, opts->common, {"text", "json"});
   sub->add_flag("--explain", opts->explain, "Check the job and print the column mapping and slices; move no rows");
-  sub->add_flag("--resume", opts->resume, "Redo only the slices the state file does not record as finished");
-  sub->add_option("--slice", opts->slice, "Run only slice I of N (I from 0), for a scheduler spreading the job over hosts");
+  sub->add_flag("--resume", opts->resume, "Load only the slices not committed yet (after a failed, killed or interrupted run)");
+  sub->add_flag("--start-over", opts->start_over,
+                "Load again what an earlier run committed (without it, a job or slice that completed is not loaded twice)");
+  sub->add_option("--slice", opts->slice, "Run only slice I of N (I from 0; N must be the job's slice count), for a scheduler spreading the job over hosts");
+  sub->add_flag("--fail-on-dirty", opts->fail_on_dirty, "Fail the run on the first dirty record, whatever channel.dirty_records_max allows");
+  sub->add_option("--progress", opts->progress,
+                  "Progress every SECONDS on stderr, or off (default: a live line on a terminal, a plain line every 10 s elsewhere, none with --quiet)");
   sub->add_flag("--skip-preflight", opts->skip_preflight, "Do not check that source and destination are reachable first");
   sub->add_option("--state", opts->state, "The state file (default: JOB's name with .state.json, beside it)");
+  sub->footer(
+      "Exit status: 0 the job (or slice) finished within its dirty-data limit: rejected records, if any, are in the\n"
+      "dirty-data file and a warning says how many (--fail-on-dirty to fail on any); 1 the sync failed, an endpoint is\n"
+      "unusable, or the job or slice had already been loaded (nothing done); 2 unusable input (flags, job file,\n"
+      "mapping, a state file of another job); 130/143 stopped by SIGINT/SIGTERM: committed slices stay, rerun with --resume.");
   sub->callback([&ctx, opts] { ctx.exit_code = run_sync(ctx, *opts); });
 }
 

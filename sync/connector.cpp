@@ -1,5 +1,7 @@
 #include "connector.hpp"
 
+#include <charconv>
+#include <cstring>
 #include <filesystem>
 
 namespace syncpath::sync {
@@ -54,6 +56,7 @@ std::string quote_table(Dialect d, const std::string& name) {
 }
 
 std::string where_clause(Dialect d, const JobSide& src, const KeyRange& range) {
+  if (range.none) return " WHERE 1 = 0";
   std::vector<std::string> parts;
   if (!src.where.empty()) parts.push_back("(" + src.where + ")");
   if (!range.whole) {
@@ -76,6 +79,35 @@ std::string source_sql(Dialect d, const JobSide& src, const std::vector<std::str
 std::string from_where(Dialect d, const JobSide& src, const KeyRange& range) {
   std::string from = src.query.empty() ? quote_table(d, src.table) : "(" + src.query + ") syncpath_q";
   return " FROM " + from + where_clause(d, src, range);
+}
+
+void append_escaped(std::string& out, std::string_view s, const EscapeLetters& letters) {
+  const char* p = s.data();
+  const char* const e = p + s.size();
+  const char* run = p;
+  for (; p < e; ++p) {
+    // Eight bytes at a time while none can be one to escape (NUL, tab, newline and carriage
+    // return are below 14, and the backslash): values rarely hold one.
+    for (std::uint64_t w; e - p >= 8;) {
+      std::memcpy(&w, p, 8);
+      if (has_byte_below(w, 14) || has_byte(w, '\\')) break;
+      p += 8;
+    }
+    if (p == e) break;
+    const char letter = letters[static_cast<unsigned char>(*p)];
+    if (!letter) continue;
+    out.append(run, p);
+    out += '\\';
+    out += letter;
+    run = p + 1;
+  }
+  out.append(run, e);
+}
+
+void append_integer(std::string& out, std::int64_t v) {
+  char b[24];
+  auto r = std::to_chars(b, b + sizeof b, v);
+  out.append(b, r.ptr);
 }
 
 }  // namespace syncpath::sync

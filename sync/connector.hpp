@@ -3,11 +3,13 @@
 // `ConnectorError`s (the slice fails); a row the destination refuses is a `WriteOutcome`.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "diagnostics.hpp"
@@ -41,8 +43,14 @@ struct Shape {
 // takes the rows whose key is NULL. Bounds are SQL literals already (numbers or quoted dates).
 struct KeyRange {
   bool whole = true;  // no split: every row
+  bool none = false;  // a slice with nothing to read (it still commits, with its mark)
   std::string lo, hi;
   bool first = false, last = false;
+  static KeyRange nothing() {
+    KeyRange r;
+    r.whole = false, r.none = true;
+    return r;
+  }
 };
 
 class RowReader {
@@ -51,6 +59,8 @@ class RowReader {
   // Fills `row` with the next row; false at the end. Throws ConnectorError. A row the reader
   // cannot make whole (a CSV line with too few fields) comes back with `problem` set: dirty.
   virtual bool next(Row& row, std::string& problem) = 0;
+  // The line of its file where the last row began (file sources), for dirty records.
+  virtual std::optional<std::uint64_t> line() const { return std::nullopt; }
 };
 
 // Result of writing a batch inside the slice's transaction.
@@ -108,15 +118,25 @@ class Connection {
   virtual std::unique_ptr<RowWriter> write(const JobSide& dst, const std::vector<ColumnInfo>& columns,
                                            const std::vector<std::string>& keys, int slice, int slices) = 0;
   virtual void execute(const std::string& sql) = 0;  // pre_sql/post_sql
+  // The tables (and views) there are, for "did you mean" (empty when unknown).
+  virtual std::vector<std::string> table_names() { return {}; }
+  // Creates the `syncpath_slices` table if it is missing, once, before any slice starts and
+  // serialised across processes (a lock on the server), so slices never race to create it.
+  virtual void prepare_marks() {}
   // The slices of `job_id` whose commit reached the destination, from its `syncpath_slices`
-  // table: the truth when the state file missed the last update (a kill between the two).
-  virtual std::vector<int> committed_slices(const std::string& /*job_id*/) { return {}; }
+  // table: the truth when the state file missed the last update (a kill between the two), or
+  // the destination was emptied or made again since. nullopt: this destination keeps no marks
+  // (a CSV file), the state file alone says.
+  virtual std::optional<std::vector<int>> committed_slices(const std::string& /*job_id*/) { return std::nullopt; }
   // Forgets them (a fresh run), all or one slice.
   virtual void forget_slices(const std::string& /*job_id*/, std::optional<int> /*slice*/) {}
   // Called once every slice of the job has committed (CSV joins its part files).
   virtual void finish(const JobSide&, const std::vector<ColumnInfo>&, int /*slices*/) {}
   // Rows the source holds for a range (for progress); nullopt when unknown or costly.
   virtual std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) = 0;
+  // Makes a statement this connection runs on another thread return at once (failed); safe to
+  // call from any thread. For a count the run no longer needs.
+  virtual void cancel() {}
 };
 
 // Opens a connection to the endpoint's data source (password resolved here, never echoed).
@@ -133,6 +153,20 @@ std::string where_clause(Dialect d, const JobSide& src, const KeyRange& range);
 // " FROM table" or " FROM (query) syncpath_q", then where_clause: what every read, count and
 // key-range query of a source selects from.
 std::string from_where(Dialect d, const JobSide& src, const KeyRange& range);
+
+// The bulk loads' text formats (PostgreSQL's COPY, MySQL's LOAD DATA): `letters` maps each
+// byte to escape (among backslash, tab, newline, carriage return and NUL) to the letter that
+// follows the backslash (0: the byte stays). Runs of plain bytes are appended whole: this runs
+// once per value.
+using EscapeLetters = std::array<char, 256>;
+
+// Tests on eight bytes at once ("bit twiddling hacks"), for the scans that run once per byte of
+// data: whether a word holds a byte below `n` (n <= 128), or byte `b`. Exact as to whether there is one.
+inline constexpr std::uint64_t kEveryByte = 0x0101010101010101ull, kEveryHighBit = 0x8080808080808080ull;
+inline bool has_byte_below(std::uint64_t w, unsigned char n) { return ((w - kEveryByte * n) & ~w & kEveryHighBit) != 0; }
+inline bool has_byte(std::uint64_t w, unsigned char b) { return has_byte_below(w ^ (kEveryByte * b), 1); }
+void append_escaped(std::string& out, std::string_view s, const EscapeLetters& letters);
+void append_integer(std::string& out, std::int64_t v);
 
 // Connector factories, one per file.
 std::unique_ptr<Connection> connect_sqlite(const JobSide& e);

@@ -109,6 +109,7 @@ class JsonlReader : public RowReader {
       return true;
     }
   }
+  std::optional<std::uint64_t> line() const override { return line_no_; }
 
  private:
   std::string path_;

@@ -288,11 +288,19 @@ class SqliteConnection : public Connection {
     std::string sql = verb + quote_table(Dialect::sqlite, dst.table) + " (" + cols + ") VALUES (" + params + ")";
     if (dst.write_mode == WriteMode::upsert)
       sql += " ON CONFLICT (" + conflict + ") DO " + (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
-    execute(kCreateMarks);
     return std::make_unique<SqliteWriter>(db_, path_, sql);
   }
 
-  std::vector<int> committed_slices(const std::string& job_id) override {
+  void prepare_marks() override { execute(kCreateMarks); }  // SQLite's own write lock serialises it
+
+  std::vector<std::string> table_names() override {
+    std::vector<std::string> out;
+    Stmt st(db_.get(), "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'");
+    while (st.ok() && sqlite3_step(st.get()) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)));
+    return out;
+  }
+
+  std::optional<std::vector<int>> committed_slices(const std::string& job_id) override {
     std::vector<int> out;
     Stmt st(db_.get(), "SELECT slice FROM syncpath_slices WHERE job = ?1");
     if (!st.ok()) return out;  // no table: nothing was ever committed here
@@ -316,6 +324,8 @@ class SqliteConnection : public Connection {
       throw ConnectorError("sqlite: statement failed: " + m);
     }
   }
+
+  void cancel() override { sqlite3_interrupt(db_.get()); }
 
   std::optional<std::uint64_t> count(const JobSide& src, const KeyRange& range) override {
     Stmt st(db_.get(), "SELECT count(*)" + from_where(Dialect::sqlite, src, range));

@@ -28,6 +28,7 @@ JobState from_json(const json& j) {
   for (const auto& [k, v] : j.at("done").items()) {
     SliceCounts c;
     c.read = v.at("read"), c.written = v.at("written"), c.dirty = v.at("dirty"), c.bytes = v.at("bytes");
+    c.committed_at = v.value("committed_at", "");
     s.done[std::stoi(k)] = c;
   }
   return s;
@@ -35,7 +36,7 @@ JobState from_json(const json& j) {
 
 json to_json(const JobState& s) {
   json j;
-  j["version"] = 1;
+  j["schema_version"] = 1;
   j["fingerprint"] = s.fingerprint;
   j["slices"] = s.slices;
   j["split"] = s.split_kind;
@@ -44,25 +45,35 @@ json to_json(const JobState& s) {
   j["empty"] = s.empty;
   j["done"] = json::object();
   for (const auto& [k, c] : s.done)
-    j["done"][std::to_string(k)] = {{"read", c.read}, {"written", c.written}, {"dirty", c.dirty}, {"bytes", c.bytes}};
+    j["done"][std::to_string(k)] = {{"read", c.read}, {"written", c.written}, {"dirty", c.dirty}, {"bytes", c.bytes}, {"committed_at", c.committed_at}};
   return j;
 }
 
-class FileLock {
+// An exclusive lock on the folder that holds the state file. Locking the folder rather than a
+// lock file beside the state leaves nothing behind when the run ends, and needs none of the
+// care a lock file does (a file removed while another process waits on it is a second lock).
+class FolderLock {
  public:
-  explicit FileLock(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  explicit FolderLock(const std::string& state_path) {
+    std::string dir = std::filesystem::path(state_path).parent_path().string();
+    if (dir.empty()) dir = ".";
+    fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) throw std::runtime_error("cannot open the folder " + dir + " of the state file: " + std::strerror(errno));
     while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) throw std::runtime_error("cannot lock " + path + ": " + std::strerror(errno));
+      if (errno != EINTR) {
+        int e = errno;
+        ::close(fd_);
+        throw std::runtime_error("cannot lock " + dir + ": " + std::strerror(e));
+      }
     }
   }
-  ~FileLock() {
+  ~FolderLock() {
     ::flock(fd_, LOCK_UN);
     ::close(fd_);
   }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+  int fd() const { return fd_; }
 
  private:
   int fd_ = -1;
@@ -83,7 +94,7 @@ std::optional<JobState> read_state(const std::string& path) {
 }
 
 JobState update_state(const std::string& path, const JobState& fresh, const std::function<void(JobState&)>& change) {
-  FileLock lock(path + ".lock");
+  FolderLock lock(path);
   JobState s = read_state(path).value_or(fresh);
   change(s);
   std::string tmp = path + ".tmp";
@@ -92,17 +103,15 @@ JobState update_state(const std::string& path, const JobState& fresh, const std:
     if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
     std::string text = to_json(s).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    int e = errno;
     ::close(fd);
-    if (!ok) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+    if (!ok) {
+      ::unlink(tmp.c_str());
+      throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(e));
+    }
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot replace " + path + ": " + std::strerror(errno));
-  // The rename itself must survive a crash: sync the directory.
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  ::fsync(lock.fd());  // the rename itself must survive a crash: sync the folder
   return s;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -17,13 +18,20 @@ std::string lower(std::string_view s) {
   return r;
 }
 
+// These run once per value of a column: plain loops, no locale, no from_chars set-up.
+bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+
 bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!is_digit(c)) return false;
+  return true;
 }
 
+// The value of digits the caller has checked (a date's or a time's fields).
 int to_int(std::string_view s) {
   int v = 0;
-  std::from_chars(s.data(), s.data() + s.size(), v);
+  for (char c : s) v = v * 10 + (c - '0');
   return v;
 }
 
@@ -143,6 +151,9 @@ bool Cell::operator==(const Cell& o) const {
 bool valid_utf8(std::string_view s) {
   std::size_t i = 0, n = s.size();
   while (i < n) {
+    // ASCII, eight bytes at a time: most text is, and this runs once per value.
+    for (std::uint64_t w; i + 8 <= n && (std::memcpy(&w, s.data() + i, 8), (w & 0x8080808080808080ull) == 0);) i += 8;
+    if (i == n) break;
     auto c = static_cast<unsigned char>(s[i]);
     int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
     if (len == 0 || i + len > n) return false;
@@ -168,7 +179,22 @@ std::size_t utf8_length(std::string_view s) {
 
 std::optional<std::int64_t> parse_int64(std::string_view s) {
   if (s.empty()) return std::nullopt;
-  if (s[0] == '+') s.remove_prefix(1);
+  if (s[0] == '+') {
+    s.remove_prefix(1);
+    if (!s.empty() && s[0] == '-') return std::nullopt;  // "+-5" is no number
+  }
+  // Up to 18 digits cannot overflow: summed directly. Longer ones go through from_chars,
+  // which knows the limits.
+  const bool negative = !s.empty() && s[0] == '-';
+  std::string_view digits = negative ? s.substr(1) : s;
+  if (!digits.empty() && digits.size() <= 18) {
+    std::int64_t v = 0;
+    for (char c : digits) {
+      if (!is_digit(c)) return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    return negative ? -v : v;
+  }
   std::int64_t v = 0;
   auto r = std::from_chars(s.data(), s.data() + s.size(), v);
   if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return std::nullopt;
@@ -177,10 +203,13 @@ std::optional<std::int64_t> parse_int64(std::string_view s) {
 
 bool is_decimal_text(std::string_view s) {
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-  auto dot = s.find('.');
-  if (dot == std::string_view::npos) return all_digits(s);
-  std::string_view a = s.substr(0, dot), b = s.substr(dot + 1);
-  return (a.empty() || all_digits(a)) && (b.empty() || all_digits(b)) && !(a.empty() && b.empty());
+  bool digit = false, dot = false;
+  for (char c : s) {
+    if (is_digit(c)) digit = true;
+    else if (c == '.' && !dot) dot = true;
+    else return false;
+  }
+  return digit;  // "." alone is none
 }
 
 bool is_date_text(std::string_view s) {
@@ -325,13 +354,23 @@ Convertibility convertibility(const ColumnType& from, const ColumnType& to) {
 }
 
 namespace {
+// YYYY-MM-DD digits at the start, whether or not that day exists: such a value is "not a
+// calendar date", told apart from text that is no date at all.
+bool has_date_shape(std::string_view s) {
+  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (s[i] < '0' || s[i] > '9') return false;
+  return s.size() == 10 || s[10] == ' ' || s[10] == 'T';
+}
+
 // Whether text goes into a text column as it is: valid UTF-8, within its length in characters.
 bool text_fits(const std::string& s, const ColumnType& to, std::string& reason) {
   if (!valid_utf8(s)) {
     reason = "text is not valid UTF-8";
     return false;
   }
-  if (to.max_length > 0 && static_cast<long long>(utf8_length(s)) > to.max_length) {
+  // A character is at least a byte: no need to count when the bytes fit.
+  if (to.max_length > 0 && static_cast<long long>(s.size()) > to.max_length && static_cast<long long>(utf8_length(s)) > to.max_length) {
     reason = "text longer than " + std::to_string(to.max_length) + " characters";
     return false;
   }
@@ -443,7 +482,8 @@ std::optional<Cell> convert(const Cell& in, const ColumnType& to, std::string& r
         reason = "datetime has a time of day; a date column would drop it";
         return std::nullopt;
       }
-      reason = "not a date (YYYY-MM-DD)";
+      reason = textual && has_date_shape(in.s) ? "not a calendar date (the month has no such day, or there is no such month)"
+                                               : "not a date (YYYY-MM-DD)";
       return std::nullopt;
     }
     case TypeKind::datetime: {
@@ -453,7 +493,9 @@ std::optional<Cell> convert(const Cell& in, const ColumnType& to, std::string& r
         return Cell::of(CellKind::datetime, v);
       }
       if (textual && is_date_text(in.s)) return Cell::of(CellKind::datetime, in.s + " 00:00:00");
-      reason = "not a date and time (YYYY-MM-DD HH:MM:SS)";
+      reason = textual && has_date_shape(in.s) && !is_date_text(std::string_view(in.s).substr(0, 10))
+                   ? "not a calendar date (the month has no such day, or there is no such month)"
+                   : "not a date and time (YYYY-MM-DD HH:MM:SS)";
       return std::nullopt;
     }
     case TypeKind::time: {

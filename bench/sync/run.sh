@@ -48,8 +48,10 @@ timed_sync() {
   secs "$t0" "$t1"
 }
 row() { printf '%-46s %8s s   %s\n' "$1" "$2" "${3:-}"; }
+# The machine may be shared: each section says how loaded it was when it started.
+section() { echo "== $1 (load average $(cut -d' ' -f1-3 /proc/loadavg))"; }
 
-echo "== CSV -> MariaDB"
+section "CSV -> MariaDB"
 my -e "CREATE TABLE s1 $MYDDL; CREATE TABLE r1 $MYDDL; CREATE TABLE data $MYDDL"
 t_sync=$(timed_sync "$(job "{type: csv, path: $WORK/data.csv}" "" "$MYSRC" s1)")
 t0=$(now); my -e "LOAD DATA LOCAL INFILE '$WORK/data.csv' INTO TABLE r1 FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' LINES TERMINATED BY '\r\n' IGNORE 1 LINES"; t1=$(now)
@@ -63,7 +65,7 @@ row "LOAD DATA LOCAL INFILE" "$t_load" "syncpath reaches $(ratio "$t_load" "$t_s
 row "mariadb-import --local" "$t_imp" "syncpath reaches $(ratio "$t_imp" "$t_sync") of its speed"
 echo
 
-echo "== SQLite and CSV -> PostgreSQL"
+section "SQLite and CSV -> PostgreSQL"
 pg -c "CREATE TABLE s2 $PGDDL; CREATE TABLE s3 $PGDDL; CREATE TABLE r2 $PGDDL; CREATE TABLE data $PGDDL"
 t_sq=$(timed_sync "$(job "{type: sqlite, path: $WORK/src.db}" ", table: data" "$PGSRC" s2)")
 t_csv=$(timed_sync "$(job "{type: csv, path: $WORK/data.csv}" "" "$PGSRC" s3)")
@@ -94,7 +96,7 @@ if [[ $rc2 -eq 0 && $n2 == "$ROWS" ]]; then row "pgloader sqlite" "$t_pgl_sq" "s
 else row "pgloader sqlite" "n/a" "failed (rc $rc2, $n2 rows): $(tail -1 "$WORK/pgloader-sqlite.log")"; fi
 echo
 
-echo "== MariaDB <-> PostgreSQL (concurrency 2, 8 slices on id)"
+section "MariaDB <-> PostgreSQL (concurrency 2, 8 slices on id)"
 pg -c "CREATE TABLE m2p $PGDDL; CREATE TABLE pipe $PGDDL"
 my -e "CREATE TABLE p2m $MYDDL; CREATE TABLE pipe $MYDDL"
 t_m2p=$(timed_sync "$(job "$MYSRC" ", table: s1, split_key: id" "$PGSRC" m2p "{concurrency: 2, slices: 8}")")
@@ -113,7 +115,7 @@ row "syncpath postgresql -> mariadb" "$t_p2m" "$(python3 -c "print(f'{$ROWS/$t_p
 row "psql \\copy to | LOAD DATA LOCAL (reference)" "$t_pipe_back" "syncpath postgresql -> mariadb reaches $(ratio "$t_pipe_back" "$t_p2m") of its speed"
 echo
 
-echo "== Throttle accuracy (csv -> csv, bytes over the whole run, each run sized to last about 6 s)"
+section "Throttle accuracy (csv -> csv, bytes over the whole run, each run sized to last about 6 s)"
 # The reference is the same job unthrottled: its speed must be well above 20 MB/s, so that the
 # throttle, not the destination, sets the pace of the throttled runs.
 f=$(job "{type: csv, path: $WORK/data.csv}" "" "{type: csv, path: $WORK/thr.csv}" x)
@@ -139,7 +141,7 @@ PY
 done
 echo
 
-echo "== Peak memory against data size (csv -> postgresql, the bulk COPY path; sqlite -> postgresql, concurrency 2)"
+section "Peak memory against data size (csv -> postgresql, the bulk COPY path; sqlite -> postgresql, concurrency 2)"
 small=$((ROWS / 10))
 head -n $((small + 1)) "$WORK/data.csv" >"$WORK/small.csv"
 peak() {  # peak KB of one sync run

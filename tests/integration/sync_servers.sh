@@ -8,7 +8,11 @@
 #  3. the dirty-data policy unset, 0, N and N+1 with injected bad rows: exact counts, dirty file complete;
 #  4. kill -9 in the middle of a run, then --resume: every row exactly once;
 #  5. preflight stops on an unreachable endpoint; a wrong password fails cleanly;
-#  6. the password never appears in any output, dirty file or state file.
+#  6. the password never appears in any output, dirty file or state file;
+#  7. unattended: a first run with concurrency into a fresh database (the mark table is created
+#     once, not raced for); a finished job is not loaded again (by the destination's marks alone
+#     too); SIGTERM and SIGINT stop cleanly and --resume finishes; a wrong --slice touches
+#     nothing; dirty records are said under --quiet and --fail-on-dirty fails on them.
 set -uo pipefail
 BIN=${SYNCPATH_BIN:?set SYNCPATH_BIN to the syncpath binary}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -106,6 +110,45 @@ for src in "${kinds[@]}"; do
 done
 expect "a 3-slice csv destination leaves no part files" eq "$(ls "$WORK" | grep -c '\.part-\|\.partial')" 0
 
+# 1b. PostgreSQL destinations are written in COPY's binary format: every type it is used for,
+# edge values and NULLs, must come out as the server's own text parser reads the same CSV.
+echo "[$SECONDS s] binary COPY against the server's own CSV parser"
+cat >"$WORK/types.csv" <<'CSV'
+id,b,i2,i4,i8,r4,r8,n,n2,d,t,ts,tz,c,v,tx
+1,t,-32768,-2147483648,-9223372036854775808,3.14159,-1.5e-10,0,0.0001,0001-01-01,00:00:00,0001-01-01 00:00:00,2024-02-29T12:00:00,ab,Grüße🙂,"tab	and
+newline \ backslash"
+2,f,32767,2147483647,9223372036854775807,-0.5,1e300,-0.000,-99999999999999.9999,9999-12-31,23:59:59.999999,9999-12-31 23:59:59.5,1970-01-01 00:00:00.000001,abcde,"",""
+3,true,0,0,0,0,0,+12.5,12.5,2000-01-01,12:34:56.5,2000-01-01 00:00:00,2000-02-29 23:59:59,,x,plain
+4,0,1,-1,10000,1,-2.25,123456789012345678901234567890.123456789,10000.0000,1999-12-31,01:02:03,1999-12-31 23:59:59.999999,2038-01-19 03:14:08,"  a  ",  spaced  ,
+5,,,,,,,,,,,,,,,
+CSV
+types_ddl="(id integer PRIMARY KEY, b boolean, i2 smallint, i4 integer, i8 bigint, r4 real, r8 double precision, n numeric, n2 numeric(20,4),
+  d date, t time, ts timestamp, tz timestamptz, c char(5), v varchar(10), tx text)"
+pg_user -c "CREATE TABLE t_bin $types_ddl; CREATE TABLE t_txt $types_ddl"
+cat >"$WORK/types.yaml" <<YAML
+version: 1
+source: {data_source: $(source_yaml csv "$WORK/types.csv")}
+destination: {data_source: $(source_yaml postgresql), table: t_bin}
+YAML
+run_job "$WORK/types.yaml"
+expect "binary COPY: all 5 rows written, none dirty" eq "$RC/$(jget records_written)/$(jget dirty_records)" "0/5/0" || cat "$WORK/last.err" "$WORK/types.dirty.jsonl" >&2
+PGTZ=UTC pg_user -c "\\copy t_txt FROM '$WORK/types.csv' WITH (FORMAT csv, HEADER true)"
+types_dump() { PGTZ=UTC pg_user -At -c "SELECT * FROM $1 ORDER BY id"; }
+expect "binary COPY: every value as PostgreSQL's own CSV parser reads it" eq "$(types_dump t_bin | md5sum)" "$(types_dump t_txt | md5sum)" ||
+  diff <(types_dump t_bin) <(types_dump t_txt) >&2
+
+# 1c. MariaDB destinations are written with LOAD DATA LOCAL INFILE; a server that refuses it
+# (local_infile off) gets prepared inserts instead, with the same rows.
+echo "[$SECONDS s] MariaDB with local_infile off"
+my_root -e "SET GLOBAL local_infile = 0"
+ddl_my t_noinfile
+job=$(pair_job csv mysql)
+sed -i "s/table: t_from_csv/table: t_noinfile/" "$job"
+run_job "$job"
+my_root -e "SET GLOBAL local_infile = 1"
+expect "local_infile off: exit 0, every row written by prepared inserts" eq "$RC/$(jget records_written)" "0/$rows" || cat "$WORK/last.err" >&2
+expect "local_infile off: content checksum equal" eq "$(dump_my t_noinfile | md5sum)" "$expected"
+
 # ------------------------------------------------------------------------------------------
 # 2. upsert and replace
 echo "[$SECONDS s] upsert and replace": rows changed and deleted in the destination come back as the source has them
@@ -118,13 +161,21 @@ for dst in sqlite mysql postgresql; do
       mysql) my_user -e "UPDATE t_from_csv SET txt = 'changed' WHERE id % 10 = 0; DELETE FROM t_from_csv WHERE id % 7 = 0;" ;;
       postgresql) pg_user -c "UPDATE t_from_csv SET txt = 'changed' WHERE id % 10 = 0; DELETE FROM t_from_csv WHERE id % 7 = 0;" ;;
     esac
-    run_job "$job"
+    run_job "$job" --start-over  # loads again, on purpose, what the pair run above committed
     expect "$mode into $dst: exit 0" eq "$RC" 0 || { cat "$WORK/last.json" "$WORK/last.err" >&2; continue; }
     expect "$mode into $dst: content equals the source again" eq "$(dump_of "$dst" t_from_csv | md5sum)" "$expected"
   done
 done
-# plain insert over existing rows: every row is refused by the primary key, none written twice
-run_job "$(pair_job csv postgresql)"
+# The same job again: it completed, so it is not loaded a second time (exit 1, nothing done).
+for dst in mysql postgresql; do
+  run_job "$(pair_job csv "$dst")"
+  expect "csv -> $dst again: refused as already loaded, nothing written" eq "$RC/$(jget outcome)/$(jget records_written)" "1/already_loaded/0"
+  grep -q "the job already completed into table t_from_csv in $dst 127.0.0.1:" "$WORK/last.err"
+  expect "csv -> $dst again: the message names the destination and --start-over" eq "$?/$(grep -c -- '--start-over' "$WORK/last.err")" "0/1"
+done
+# plain insert over existing rows, deliberately (--start-over): every row is refused by the
+# primary key, none written twice
+run_job "$(pair_job csv postgresql)" --start-over
 expect "insert over existing keys: the job goes on (no dirty limit) and reports every row dirty" eq "$RC/$(jget dirty_records)/$(jget records_written)" "0/$rows/0"
 expect "insert over existing keys: content unchanged" eq "$(dump_pg t_from_csv | md5sum)" "$expected"
 
@@ -216,7 +267,9 @@ for dst in mysql postgresql; do
   expect "reload into $dst: every row of the repaired data set exactly once" eq "$(dump_of "$dst" "d_${dst}_unset" | md5sum)" "$expected_repaired"
   # Loading the same file again: every row is refused (the keys exist), none written twice.
   run_job "$job"
-  expect "reload into $dst again: all 5 refused by the key, nothing written twice" eq "$RC/$(jget records_written)/$(jget dirty_records)" "0/0/5"
+  expect "reload into $dst again: refused, the same file was loaded already" eq "$RC/$(jget outcome)/$(jget records_written)" "1/already_loaded/0"
+  run_job "$job" --start-over
+  expect "reload into $dst again with --start-over: all 5 refused by the key, nothing written twice" eq "$RC/$(jget records_written)/$(jget dirty_records)" "0/0/5"
   expect "reload into $dst again: content unchanged" eq "$(dump_of "$dst" "d_${dst}_unset" | md5sum)" "$expected_repaired"
 done
 
@@ -264,6 +317,135 @@ for dst in mysql postgresql sqlite; do
   expect "resume into $dst: only unfinished slices redone" eq "$(( $(jget slices_skipped) + $(jget slices_run) ))/$(( $(jget slices_skipped) >= done_n ))" "12/1"
   expect "resume into $dst: every row exactly once" eq "$(q 'select count(*), count(distinct id), sum(v), sum(length(s)) from big' | tr '\t|' '  ' | cut -d' ' -f1,3,4)" "$src_sum"
   expect "resume into $dst: no duplicate ids" eq "$(q 'select count(distinct id) from big')" 120000
+done
+
+# ------------------------------------------------------------------------------------------
+# 7. unattended runs
+echo "[$SECONDS s] unattended: fresh databases, signals, reruns, --slice, dirty records under --quiet"
+# 7a. A first run with concurrency into a database that has never seen syncpath: the slices must
+# not race to create syncpath_slices (PostgreSQL failed a slice with "duplicate key value
+# violates unique constraint pg_type_typname_nsp_index"). Three fresh databases each, 8 slices
+# starting at once. The race needs two creations in flight at once, which timing alone makes
+# rare on one host; so in PostgreSQL another session holds the same creation open (uncommitted)
+# for 2 s while the job starts and then rolls it back: every creation the job has in flight then
+# proceeds at the same moment (the code before the fix lost a slice to it every time).
+pg_fresh() { PGPASSWORD=$PW psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U "$DBUSER" -d "$1" -v ON_ERROR_STOP=1 -c "$2"; }
+for dst in postgresql mysql; do
+  ok=0
+  for n in 1 2 3; do
+    fresh=fresh_${dst}_$n
+    case $dst in
+      postgresql) pg_root -c "CREATE DATABASE $fresh OWNER \"$DBUSER\"" >/dev/null
+        pg_fresh "$fresh" "CREATE TABLE big (id bigint PRIMARY KEY, v bigint, s varchar(40))"
+        pg_fresh "$fresh" "BEGIN; CREATE TABLE syncpath_slices (job varchar(64), slice integer); SELECT pg_sleep(2); ROLLBACK" >/dev/null &
+        holder=$!
+        for _ in $(seq 1 100); do  # until the holder's creation is in flight
+          [[ $(pg_fresh "$fresh" "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'BEGIN; CREATE TABLE syncpath_slices%' AND state = 'active'" -At) == 1 ]] && break
+          sleep 0.05
+        done ;;
+      mysql) my_user -e "CREATE DATABASE $fresh; CREATE TABLE $fresh.big (id BIGINT PRIMARY KEY, v BIGINT, s VARCHAR(40))" ;;
+    esac
+    job=$WORK/fresh-$dst-$n.yaml
+    {
+      echo "version: 1"
+      echo "source: {data_source: $(source_yaml sqlite "$BIG"), table: big, split_key: id}"
+      echo "destination: {data_source: $(source_yaml "$dst" | sed "s/database: $DBNAME/database: $fresh/"), table: big}"
+      echo "channel: {concurrency: 8}"
+    } >"$job"
+    run_job "$job"
+    [[ $dst == postgresql ]] && wait "$holder"
+    [[ $RC == 0 && $(jget records_written) == 120000 ]] && ok=$((ok + 1)) || cat "$WORK/last.json" "$WORK/last.err" >&2
+  done
+  expect "first run into 3 fresh $dst databases, 8 slices at once: all succeed with every row" eq "$ok" 3
+done
+
+# 7b. SIGTERM and SIGINT mid-run: the slices in flight roll back, the committed ones stay, the
+# state file records them, the tool says so and exits 128 + the signal; --resume finishes.
+for dst in postgresql mysql; do
+  for sig in TERM INT; do
+    table=sig_${sig,,}  # lower case: PostgreSQL folds unquoted names
+    case $dst in
+      mysql) my_user -e "CREATE TABLE $table (id BIGINT PRIMARY KEY, v BIGINT, s VARCHAR(40))"; q() { my_user -N -B -e "$1"; } ;;
+      postgresql) pg_user -c "CREATE TABLE $table (id bigint PRIMARY KEY, v bigint, s varchar(40))"; q() { pg_user -At -c "$1"; } ;;
+    esac
+    job=$WORK/sig-$dst-$sig.yaml
+    {
+      echo "version: 1"
+      echo "source: {data_source: $(source_yaml sqlite "$BIG"), table: big, split_key: id}"
+      echo "destination: {data_source: $(source_yaml "$dst"), table: $table, batch_size: 500}"
+      echo "channel: {concurrency: 2, slices: 12, records_per_second: 20000}"
+    } >"$job"
+    state=$WORK/sig-$dst-$sig.state.json
+    # Job control on, so the background run does not start with SIGINT ignored (as a
+    # non-interactive shell's background jobs do; syncpath keeps an ignored SIGINT ignored).
+    set -m
+    "$BIN" sync "$job" --format json >"$WORK/sig.json" 2>"$WORK/sig.err" &
+    pid=$!
+    set +m
+    for _ in $(seq 1 400); do
+      (($(grep -o '"read"' "$state" 2>/dev/null | wc -l) >= 3)) && break
+      sleep 0.02
+    done
+    kill -s "$sig" "$pid"
+    wait "$pid"
+    rc=$?
+    cat "$WORK/sig.json" "$WORK/sig.err" >>"$ALL"
+    want=$((128 + $(kill -l "$sig")))
+    done_n=$(python3 -c "import json; print(len(json.load(open('$state'))['done']))")
+    committed=$(python3 -c "import json; print(sum(c['written'] for c in json.load(open('$state'))['done'].values()))")
+    expect "SIG$sig into $dst: exit $want with 'interrupted: K of 12 slices committed; rerun with --resume'" \
+      eq "$rc/$(grep -c "interrupted: $done_n of 12 slices committed; rerun with --resume" "$WORK/sig.err")" "$want/1"
+    expect "SIG$sig into $dst: the JSON report says interrupted" eq "$(python3 -c "import json; j=json.load(open('$WORK/sig.json')); print(j['outcome'], j['job']['slices_committed'])")" "interrupted $done_n"
+    marks=$(python3 -c "import json; s=json.load(open('$state')); print(s['fingerprint'] + '-' + str(s['slices']))")
+    expect "SIG$sig into $dst: the destination holds exactly the committed slices, each with its mark, as the state file records them" \
+      eq "$(q "select count(*) from $table")/$(q "select count(*) from syncpath_slices where job = '$marks'")" "$committed/$done_n"
+    expect "SIG$sig into $dst: some slices committed, some not" test "$done_n" -ge 1 -a "$done_n" -lt 12
+    run_job "$job" --resume
+    expect "SIG$sig into $dst: --resume finishes with every row exactly once" \
+      eq "$RC/$(q "select count(*), count(distinct id), sum(v) from $table" | tr '\t|' '  ')/$(jget slices_run)" "0/120000 120000 $(sqlite3 "$BIG" 'select sum(v) from big')/$((12 - done_n))"
+    expect "SIG$sig into $dst: after the resume the job's totals are the whole job" eq "$(python3 -c "import json; j=json.load(open('$WORK/last.json')); print(j['job']['records_written'], j['job']['slices_committed'])")" "120000 12"
+  done
+done
+
+# 7c. A finished job into each database is refused by the destination's marks alone (the state
+# file deleted, as on a fresh pod); a wrong --slice is an input error that touches nothing.
+for dst in postgresql mysql; do
+  job=$WORK/sig-$dst-TERM.yaml
+  rm -f "$WORK/sig-$dst-TERM.state.json"
+  run_job "$job"
+  expect "$dst: a finished job without its state file is still refused" eq "$RC/$(jget outcome)" "1/already_loaded"
+  case $dst in
+    mysql) q() { my_user -N -B -e "$1"; } ;;
+    postgresql) q() { pg_user -At -c "$1"; } ;;
+  esac
+  run_job "$job" --resume
+  before=$(md5sum <"$WORK/sig-$dst-TERM.state.json")
+  run_job "$job" --slice 1/4
+  expect "$dst: --slice 1/4 on a 12-slice job is an input error" eq "$RC/$(python3 -c "import json; print(json.load(open('$WORK/last.json'))['diagnostics'][0]['code'])")" "2/slice-mismatch"
+  expect "$dst: ... and the state file and the table are as they were" eq "$(md5sum <"$WORK/sig-$dst-TERM.state.json")/$(q "select count(*) from sig_term")" "$before/120000"
+done
+
+# 7d. Dirty records are said under --quiet (the run succeeds: no limit), and --fail-on-dirty
+# fails on the first with nothing committed.
+for dst in postgresql mysql; do
+  table=quiet_dirty
+  case $dst in
+    mysql) ddl_my "$table" ;;
+    postgresql) ddl_pg "$table" >/dev/null ;;
+  esac
+  job=$WORK/quiet-$dst.yaml
+  {
+    echo "version: 1"
+    echo "source: {data_source: $(source_yaml csv "$WORK/dirty.csv"), csv: {null_marker: '\\N'}}"
+    echo "destination: {data_source: $(source_yaml "$dst"), table: $table, batch_size: 100}"
+  } >"$job"
+  "$BIN" sync "$job" --fail-on-dirty --quiet >"$WORK/q.out" 2>"$WORK/q.err"; rc=$?
+  cat "$WORK/q.out" "$WORK/q.err" >>"$ALL"
+  expect "$dst --fail-on-dirty: exit 1, nothing committed" eq "$rc/$(dump_of "$dst" "$table" | wc -l)" "1/0"
+  "$BIN" sync "$job" --quiet >"$WORK/q.out" 2>"$WORK/q.err"; rc=$?
+  cat "$WORK/q.out" "$WORK/q.err" >>"$ALL"
+  expect "$dst --quiet with dirty records: exit 0, and a warning with the count and the file" \
+    eq "$rc/$(wc -c <"$WORK/q.out")/$(grep -c "warning: 5 record(s) rejected as dirty and not written; they are in $WORK/quiet-$dst.dirty.jsonl" "$WORK/q.err")" "0/0/1"
 done
 
 # ------------------------------------------------------------------------------------------

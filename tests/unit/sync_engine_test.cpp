@@ -2,98 +2,16 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "app.hpp"
 #include "connector.hpp"
-#include "engine.hpp"
+#include "sync_test_util.hpp"
 
 using namespace syncpath;
 using namespace syncpath::sync;
-namespace fs = std::filesystem;
 
-namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "syncpath-unit-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
-
-JobSide sqlite_at(const std::string& db, const std::string& table = "") {
-  JobSide e;
-  e.data_source.type = SourceType::sqlite;
-  e.data_source.path = db;
-  e.table = table;
-  return e;
-}
-
-void sql(const std::string& db, const std::string& statements) {
-  if (!fs::exists(db)) std::ofstream(db).put('\0').flush(), fs::resize_file(db, 0);  // an empty file is an empty database
-  connect_sqlite(sqlite_at(db))->execute(statements);
-}
-
-std::vector<Row> rows_of(const std::string& db, const std::string& table, const std::vector<std::string>& cols) {
-  JobSide e = sqlite_at(db, table);
-  auto c = connect_sqlite(e);
-  auto r = c->read(e, cols, KeyRange{});
-  std::vector<Row> out;
-  Row row;
-  std::string problem;
-  while (r->next(row, problem)) out.push_back(row);
-  return out;
-}
-
-std::int64_t scalar(const std::string& db, const std::string& query) {
-  JobSide e = sqlite_at(db);
-  e.query = query;
-  auto c = connect_sqlite(e);
-  auto names = c->describe_query(query);
-  auto r = c->read(e, {names.columns.at(0).name}, KeyRange{});
-  Row row;
-  std::string problem;
-  REQUIRE(r->next(row, problem));
-  return row.at(0).is_null() ? -1 : row.at(0).i;
-}
-
-void write_file(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct CliResult {
-  int rc;
-  std::string out, err;
-  nlohmann::json json() const { return nlohmann::json::parse(out); }
-};
-CliResult run_cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "syncpath");
-  std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int rc = syncpath::cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {rc, out.str(), err.str()};
-}
-
-std::size_t lines_in(const std::string& path) {
-  std::string t = read_file(path);
-  return static_cast<std::size_t>(std::count(t.begin(), t.end(), '\n'));
-}
-
-}  // namespace
+using namespace sync_test;
 
 TEST_CASE("a sliced job moves every row exactly once, rows with a NULL split key included") {
   TempDir d;
@@ -244,20 +162,7 @@ TEST_CASE("unknown tables and columns are errors at the job file's line, before 
   TempDir d;
   sql(d / "src.db", "CREATE TABLE result_table (id INTEGER, education TEXT, num INTEGER, born DATE);");
   sql(d / "dst.db", "CREATE TABLE odps_result (education TEXT, num INTEGER);");
-  write_file(d / "j.yaml", R"(version: 1
-source:
-  data_source: {type: sqlite, path: src.db}
-  table: result_table
-  columns: [educaton, num]
-destination:
-  data_source: {type: sqlite, path: dst.db}
-  table: odps_result
-  columns: [education, num]
-)");
-  auto r = run_cli({"sync", d / "j.yaml"});
-  CHECK(r.rc == 2);
-  CHECK(r.err.find("j.yaml:5:13: error: source has no column 'educaton'; did you mean 'education'? [unknown-column]") != std::string::npos);
-
+  // (An unknown column with "did you mean": sync_unattended_test.cpp, with every other mistake.)
   write_file(d / "j.yaml", R"(version: 1
 source: {data_source: {type: sqlite, path: src.db}, table: result_table, columns: [education, born]}
 destination:
@@ -265,7 +170,7 @@ destination:
   table: odps_result
   columns: [education, num]
 )");
-  r = run_cli({"sync", d / "j.yaml"});
+  auto r = run_cli({"sync", d / "j.yaml"});
   CHECK(r.rc == 2);
   CAPTURE(r.err);
   CHECK(r.err.find("j.yaml:6:24: error: source column 'born' (DATE) cannot be converted to destination column 'num'") != std::string::npos);
@@ -305,6 +210,7 @@ TEST_CASE("--slice I/N runs one slice; the slices together make the whole") {
   write_file(d / "j.yaml", R"(version: 1
 source: {data_source: {type: sqlite, path: src.db}, table: t, split_key: id}
 destination: {data_source: {type: sqlite, path: dst.db}, table: t}
+channel: {slices: 3}
 )");
   auto first = run_cli({"sync", d / "j.yaml", "--slice", "1/3", "--format", "json"});
   REQUIRE(first.rc == 0);
@@ -319,7 +225,24 @@ destination: {data_source: {type: sqlite, path: dst.db}, table: t}
     CHECK(run_cli({"sync", d / "j.yaml", "--slice", "3/3"}).rc == 2);
     CHECK(run_cli({"sync", d / "j.yaml", "--slice", "x"}).rc == 2);
   }
+  SUBCASE("a --slice that does not match the job's slices is unusable input and leaves the state as it was") {
+    const std::string before = read_file(d / "j.state.json");
+    for (const char* spec : {"1/4", "0/16"}) {
+      auto r = run_cli({"sync", d / "j.yaml", "--slice", spec});
+      CAPTURE(r.err);
+      CHECK(r.rc == 2);
+      CHECK(r.err.find("j.yaml:4:19: error: --slice " + std::string(spec) + " does not match the job, which is cut into 3 slices (channel.slices); use --slice I/3") !=
+            std::string::npos);
+      CHECK(read_file(d / "j.state.json") == before);
+    }
+    CHECK(scalar(d / "dst.db", "SELECT count(*) FROM t") == 300);
+  }
   SUBCASE("a state file of another slicing is refused on --resume") {
+    write_file(d / "j.yaml", R"(version: 1
+source: {data_source: {type: sqlite, path: src.db}, table: t, split_key: id}
+destination: {data_source: {type: sqlite, path: dst.db}, table: t}
+channel: {slices: 4}
+)");
     auto r = run_cli({"sync", d / "j.yaml", "--slice", "0/4", "--resume"});
     CHECK(r.rc == 2);
     CHECK(r.err.find("state-mismatch") != std::string::npos);
@@ -519,4 +442,30 @@ TEST_CASE("the CSV reader: a byte-order mark, fields across the 1 MiB buffer's e
   CHECK(rows[3][1].kind == CellKind::text);
   CHECK(rows[3][1].s.empty());
   CHECK(rows[3][2].is_null());
+}
+
+TEST_CASE("bulk-load escaping finds every byte to escape, wherever it is in the value") {
+  EscapeLetters letters{};
+  letters['\\'] = '\\', letters['\t'] = 't', letters['\n'] = 'n', letters['\r'] = 'r', letters[0] = '0';
+  auto naive = [&](const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      if (char l = letters[static_cast<unsigned char>(c)]) out += '\\', out += l;
+      else out += c;
+    }
+    return out;
+  };
+  // Each byte to escape, and near misses (\v, \f, ']' and a high byte), at every position of
+  // values from 0 to 40 bytes: inside and across the eight-byte words the scan steps over.
+  for (char special : std::string("\\\t\n\r\0\v\f]\xdc", 9))
+    for (std::size_t len = 0; len <= 40; ++len)
+      for (std::size_t at = 0; at <= len; ++at) {
+        std::string s(len, 'a');
+        if (at < len) s[at] = special;
+        std::string out = "x";
+        append_escaped(out, s, letters);
+        CAPTURE(len);
+        CAPTURE(at);
+        CHECK(out == "x" + naive(s));
+      }
 }

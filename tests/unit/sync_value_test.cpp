@@ -130,3 +130,27 @@ TEST_CASE("doubles print in their shortest exact form") {
   double third = 1.0 / 3.0;
   CHECK(std::stod(format_double(third)) == third);
 }
+
+TEST_CASE("integers and decimals parse strictly as text, at every length") {
+  CHECK(parse_int64("0") == 0);
+  CHECK(parse_int64("-0") == 0);
+  CHECK(parse_int64("+5") == 5);
+  CHECK(parse_int64("00012") == 12);
+  CHECK(parse_int64("123456789012345678") == 123456789012345678);     // 18 digits: the direct path
+  CHECK(parse_int64("-123456789012345678") == -123456789012345678);
+  CHECK(parse_int64("9223372036854775807") == INT64_MAX);             // 19 digits: from_chars
+  CHECK(parse_int64("-9223372036854775808") == INT64_MIN);
+  for (const char* bad : {"", "-", "+", "+-5", "--5", " 1", "1 ", "1.0", "12a", "9223372036854775808", "-9223372036854775809",
+                          "99999999999999999999"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_int64(bad));
+  }
+  for (const char* good : {"1", "1.", ".5", "+1.5", "-0.000", "123456789012345678901234567890.123456789"}) {
+    CAPTURE(good);
+    CHECK(is_decimal_text(good));
+  }
+  for (const char* bad : {"", ".", "-", "+.", "1.2.3", "1e5", " 1", "--1", "1,5"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(is_decimal_text(bad));
+  }
+}
