@@ -21,6 +21,9 @@ void add_common_options(CLI::App& sub, CommonOptions& opts, const std::vector<st
   sub.add_option("--output,-o", opts.output, "Write the report to FILE instead of standard output");
   sub.add_flag("--quiet,-q", opts.quiet, "Print only problems and the final verdict");
   sub.add_flag("--no-color", opts.no_color, "Never colour the output");
+  sub.add_option("--max-errors", opts.max_errors,
+                 "Text output: show the first N diagnostics in full, then a count by code (0 = all)")
+      ->default_val(opts.max_errors);
 }
 
 Report::Report(Context& ctx, const CommonOptions& opts) : ctx_(ctx), stream_(&ctx.out) {

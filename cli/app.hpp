@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "diagnostics.hpp"
 #include "report_file.hpp"
 
 namespace CLI {
@@ -23,6 +24,7 @@ struct CommonOptions {
   std::string output;  // empty: standard output
   bool quiet = false;
   bool no_color = false;
+  std::size_t max_errors = kDefaultMaxShown;  // text output: diagnostics shown in full (0 = all)
 };
 
 struct Context {

@@ -27,6 +27,8 @@ void print_diagnostics(Context& ctx, const CommonOptions& opts, const Diagnostic
   std::vector<std::string> files;
   for (const auto& d : diags.items())
     if (std::find(files.begin(), files.end(), d.pos.file) == files.end()) files.push_back(d.pos.file);
+  TextBound bound;
+  bound.max = opts.max_errors;
   for (const auto& file : files) {
     Diagnostics of_file;
     for (const auto& d : diags.items())
@@ -34,8 +36,9 @@ void print_diagnostics(Context& ctx, const CommonOptions& opts, const Diagnostic
     const std::string* text = nullptr;
     for (const auto& [f, t] : texts)
       if (f == file) text = &t;
-    render_text(ctx.err, of_file, file, text, color);
+    render_text(ctx.err, of_file, file, text, color, &bound);
   }
+  render_hidden(ctx.err, bound);
 }
 
 void report_unusable(Context& ctx, const CommonOptions& opts, const Diagnostics& diags, const SourceTexts& texts,

@@ -111,7 +111,10 @@ std::string preflight(const sync::JobSide& e, bool is_source, const sync::Job& j
 
 void print_diagnostics(Context& ctx, const SyncOptions& o, const Diagnostics& diags, const std::string& text) {
   bool color = ctx.err_is_tty && !o.common.no_color;
-  for (const auto& d : diags.items()) render_text(ctx.err, d, d.pos.file == o.job_path ? &text : nullptr, color);
+  TextBound bound;
+  bound.max = o.common.max_errors;
+  render_text(ctx.err, diags, o.job_path, &text, color, &bound);
+  render_hidden(ctx.err, bound);
 }
 
 // SIGINT and SIGTERM during a run: the first asks the engine to stop cleanly (slices in flight

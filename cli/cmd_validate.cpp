@@ -44,7 +44,10 @@ void run_validate(Context& ctx, const CommonOptions& opts, const std::string& pa
     report.stream() << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
   } else {
     const bool color = ctx.err_is_tty && !opts.no_color;
-    render_text(ctx.err, r.diagnostics, source_name, r.source_text.empty() ? nullptr : &r.source_text, color);
+    TextBound bound;
+    bound.max = opts.max_errors;
+    render_text(ctx.err, r.diagnostics, source_name, r.source_text.empty() ? nullptr : &r.source_text, color, &bound);
+    render_hidden(ctx.err, bound);
     if (valid) {
       if (!opts.quiet) {
         const auto& t = *r.topology;

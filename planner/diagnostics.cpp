@@ -48,6 +48,8 @@ const char* to_string(Severity s) { return s == Severity::error ? "error" : "war
 
 namespace {
 
+constexpr std::size_t kSnippetWidth = 160;  // source bytes shown under a diagnostic at most
+
 // The line of `text` that starts at byte `start`, without its line break.
 std::string_view line_at(const std::string& text, std::size_t start) {
   auto end = text.find('\n', start);
@@ -77,20 +79,53 @@ void render_one(std::ostream& out, const Diagnostic& d, const std::string_view* 
       << " [" << d.code << "]\n";
   if (!text) return;
   if (text->empty() && d.pos.column > 1) return;
-  out << "  " << *text << "\n  ";
+  // A long line (minified or a flow list repeated thousands of times) is cut to a window around
+  // the caret, so that one snippet stays one screen line whatever the input.
+  std::string_view line = *text;
+  std::size_t col = d.pos.column > 0 ? static_cast<std::size_t>(d.pos.column - 1) : 0;
+  const bool cut_left = line.size() > kSnippetWidth && col > kSnippetWidth / 2;
+  if (cut_left) {
+    std::size_t from = std::min(col - kSnippetWidth / 2, line.size());
+    line.remove_prefix(from);
+    col -= from;
+  }
+  const bool cut_right = line.size() > kSnippetWidth;
+  if (cut_right) line = line.substr(0, kSnippetWidth);
+  out << "  " << (cut_left ? "..." : "") << line << (cut_right ? "..." : "") << "\n  " << (cut_left ? "   " : "");
   // Keep tabs so the caret lines up under tab-indented text.
-  for (int i = 1; i < d.pos.column && static_cast<std::size_t>(i - 1) < text->size(); ++i)
-    out << ((*text)[static_cast<std::size_t>(i - 1)] == '\t' ? '\t' : ' ');
+  for (std::size_t i = 0; i < col && i < line.size(); ++i) out << (line[i] == '\t' ? '\t' : ' ');
   out << sev << '^' << reset << '\n';
 }
 
 }  // namespace
 
+std::size_t TextBound::hidden_total() const {
+  std::size_t n = 0;
+  for (const auto& [code, count] : hidden) n += count;
+  return n;
+}
+
+void render_hidden(std::ostream& out, const TextBound& bound) {
+  const std::size_t total = bound.hidden_total();
+  if (total == 0) return;
+  out << "... and " << total << " more diagnostic" << (total == 1 ? "" : "s") << " not shown (";
+  for (std::size_t i = 0; i < bound.hidden.size(); ++i)
+    out << (i ? ", " : "") << bound.hidden[i].first << ' ' << bound.hidden[i].second;
+  out << "); --max-errors 0 shows all, --format json lists all\n";
+}
+
 void render_text(std::ostream& out, const Diagnostics& diags, const std::string& file, const std::string* source_text,
-                 bool color) {
+                 bool color, TextBound* bound) {
   // Lines already found, so that many diagnostics on a large file cost one scan of it.
   std::vector<std::pair<int, std::size_t>> known{{1, 0}};  // (line, start), ascending
   for (const auto& d : diags.items()) {
+    if (bound && bound->max != 0 && bound->shown >= bound->max) {
+      auto it = std::find_if(bound->hidden.begin(), bound->hidden.end(), [&](const auto& h) { return h.first == d.code; });
+      if (it == bound->hidden.end()) bound->hidden.emplace_back(d.code, 1);
+      else ++it->second;
+      continue;
+    }
+    if (bound) ++bound->shown;
     if (!source_text || d.pos.file != file || d.pos.line <= 0) {
       render_one(out, d, nullptr, color);
       continue;
@@ -148,29 +183,38 @@ void render_json(std::ostream& out, const Diagnostics& diags) {
 }
 
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
-  auto distance = [](std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
+  // A typo is at most a third of the word (and at least one edit) away.
+  const std::size_t limit = std::max<std::size_t>(1, word.size() / 3);
+  // Bounded cost: a candidate whose length differs by more than the best distance so far cannot
+  // win and is skipped unread, and a row whose minimum already exceeds it ends the comparison;
+  // words are compared on at most kMaxWord bytes (no identifier is longer).
+  constexpr std::size_t kMaxWord = 64;
+  const std::string_view a = std::string_view(word).substr(0, kMaxWord);
+  std::size_t best_d = limit + 1;
+  const std::string* best = nullptr;
+  std::vector<std::size_t> row;
+  for (const auto& c : candidates) {
+    const std::string_view b = std::string_view(c).substr(0, kMaxWord);
+    const std::size_t gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
+    if (gap >= best_d) continue;
+    row.resize(b.size() + 1);
     for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
+    bool over = false;
+    for (std::size_t i = 1; i <= a.size() && !over; ++i) {
       std::size_t diag = row[0];
       row[0] = i;
+      std::size_t row_min = row[0];
       for (std::size_t j = 1; j <= b.size(); ++j) {
         std::size_t up = row[j];
         row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
         diag = up;
+        row_min = std::min(row_min, row[j]);
       }
+      over = row_min >= best_d;
     }
-    return row[b.size()];
-  };
-  std::string best;
-  std::size_t best_d = std::string::npos;
-  for (const auto& c : candidates) {
-    auto d = distance(word, c);
-    if (d < best_d) best_d = d, best = c;
+    if (!over && row[b.size()] < best_d) best_d = row[b.size()], best = &c;
   }
-  // A typo is at most a third of the word (and at least one edit) away.
-  std::size_t limit = std::max<std::size_t>(1, word.size() / 3);
-  return best_d <= limit ? best : std::string{};
+  return best ? *best : std::string{};
 }
 
 }  // namespace syncpath

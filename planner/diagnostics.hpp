@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace syncpath {
@@ -56,10 +57,24 @@ const char* to_string(Severity s);
 // `source_text` (the whole file's text) is given and the line exists.
 void render_text(std::ostream& out, const Diagnostic& d, const std::string* source_text,
                  bool color);
-// Every diagnostic of `diags` as above; `source_text` is the text of the file they name
+// How much of a long list text output shows (docs/limits.md): the first `max` diagnostics in
+// full (0 = all), the rest only counted by code, so that thousands of errors stay readable.
+// One bound can be shared by several render_text calls (one per file) of a run.
+constexpr std::size_t kDefaultMaxShown = 20;
+struct TextBound {
+  std::size_t max = kDefaultMaxShown;
+  std::size_t shown = 0;
+  std::vector<std::pair<std::string, std::size_t>> hidden;  // (code, count), first seen first
+  std::size_t hidden_total() const;
+};
+// "... and N more not shown (duplicate-id 2990, ...); --max-errors 0 shows all" when any
+// diagnostic was held back; nothing otherwise.
+void render_hidden(std::ostream& out, const TextBound& bound);
+
+// Every diagnostic of `diags` as above, up to `bound` (nullptr: all); `source_text` is the text of the file they name
 // (others get no caret). Finds the lines in one pass, however many diagnostics there are.
 void render_text(std::ostream& out, const Diagnostics& diags, const std::string& file,
-                 const std::string* source_text, bool color);
+                 const std::string* source_text, bool color, TextBound* bound = nullptr);
 // {"diagnostics":[{"file","line","column","severity","code","message"}]}
 void render_json(std::ostream& out, const Diagnostics& diags);
 // The list alone, `[{...},...]` compact, for documents that hold diagnostics among other keys.

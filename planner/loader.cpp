@@ -171,8 +171,30 @@ class Loader {
   }
   SourcePos value_pos(const Field& f) const { return pos(f.value, pos(f.key_node)); }
 
-  void error(const SourcePos& p, const char* code, std::string msg) { d_.error(p, code, std::move(msg)); }
-  void warning(const SourcePos& p, const char* code, std::string msg) { d_.warning(p, code, std::move(msg)); }
+  // A YAML alias repeats its anchor's nodes, marks and all: the same problem at the same place
+  // is reported once however often it is repeated (`[&vs {...}, *vs, *vs, ...]`).
+  bool first_time(const SourcePos& p, const char* code, const std::string& msg) {
+    return reported_.insert(std::to_string(p.line) + ':' + std::to_string(p.column) + ':' + code + ':' + msg).second;
+  }
+  void error(const SourcePos& p, const char* code, std::string msg) {
+    if (first_time(p, code, msg)) d_.error(p, code, std::move(msg));
+  }
+  void warning(const SourcePos& p, const char* code, std::string msg) {
+    if (first_time(p, code, msg)) d_.warning(p, code, std::move(msg));
+  }
+  // did_you_mean over one of the loader's id lists (`list` names it), computed once per distinct
+  // word and list, and not at all past
+  // kMaxSuggestions distinct words: each costs a scan of the candidates, and a file with
+  // thousands of different unknown names gets no more help from the next thousand hints.
+  std::string hint(const std::string& word, const std::vector<std::string>& candidates, const char* list) {
+    std::string key = std::string(list) + ':' + word;
+    if (auto it = hints_.find(key); it != hints_.end()) return it->second;
+    if (hints_.size() >= kMaxSuggestions) return {};
+    return hints_.emplace(std::move(key), did_you_mean(word, candidates)).first->second;
+  }
+  static constexpr std::size_t kMaxSuggestions = 200;
+  std::unordered_set<std::string> reported_;
+  std::unordered_map<std::string, std::string> hints_;
 
   // --- generic readers -------------------------------------------------------------------
   MapView map(const yaml::Node& n, const std::string& what, const SourcePos& fallback);
@@ -427,7 +449,7 @@ bool Loader::unique(std::unordered_map<std::string, SourcePos>& seen, const std:
 void Loader::check_account(const Field& f, const std::string& id, const std::string& ctx) {
   if (!has_accounts_ || account_ids_.count(id)) return;
   error(value_pos(f), "unknown-account",
-        ctx + ": account " + quote(id) + " is not listed under accounts" + did_you_mean(id, account_list_));
+        ctx + ": account " + quote(id) + " is not listed under accounts" + hint(id, account_list_, "accounts"));
 }
 
 const Network* Loader::network_ref(const Field& f, const std::string& id, const std::string& ctx,
@@ -435,7 +457,7 @@ const Network* Loader::network_ref(const Field& f, const std::string& id, const 
   auto it = networks_.find(id);
   if (it != networks_.end()) return &t.networks[it->second];
   error(value_pos(f), "unknown-network",
-        ctx + ": no network " + quote(id) + " is defined" + did_you_mean(id, network_ids_));
+        ctx + ": no network " + quote(id) + " is defined" + hint(id, network_ids_, "networks"));
   return nullptr;
 }
 
@@ -470,7 +492,7 @@ void Loader::load(const yaml::Node& root, Topology& t) {
     auto it = links_.find(p.link);
     auto broken = broken_links_.find(p.link);
     if (it == links_.end()) {
-      error(p.pos, "unknown-link", p.ctx + ": no link " + quote(p.link) + " is defined" + did_you_mean(p.link, link_ids_));
+      error(p.pos, "unknown-link", p.ctx + ": no link " + quote(p.link) + " is defined" + hint(p.link, link_ids_, "links"));
     } else if (unusable_links_.count(p.link)) {
       continue;
     } else if (broken != broken_links_.end()) {
@@ -1225,7 +1247,7 @@ void Loader::read_tasks(const Field& f, Topology& t) {
       *field = *v;
       if (!t.find_source(*v) && !broken_sources_.count(*v)) {
         error(value_pos(*m.find(key)), "unknown-source",
-              ctx + ": no data source " + quote(*v) + " is defined" + did_you_mean(*v, source_names));
+              ctx + ": no data source " + quote(*v) + " is defined" + hint(*v, source_names, "data_sources"));
         ok = false;
       }
     }
@@ -1247,7 +1269,7 @@ void Loader::read_tasks(const Field& f, Topology& t) {
       if (!g) {
         if (!broken_groups_.count(*v))
           error(value_pos(*m.find(role.key)), "unknown-group",
-                ctx + ": no resource group " + quote(*v) + " is defined" + did_you_mean(*v, group_ids));
+                ctx + ": no resource group " + quote(*v) + " is defined" + hint(*v, group_ids, "resource_groups"));
         ok = false;
       } else if (!role.can(g->purpose)) {
         error(value_pos(*m.find(role.key)), "task-group-purpose",
