@@ -59,15 +59,7 @@ struct MapView {
   }
 };
 
-// Appended piecewise: `"'" + std::string(s) + "'"` trips g++ 12's -Werror=restrict false positive at -O3.
-std::string quote(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '\'';
-  out.append(s);
-  out += '\'';
-  return out;
-}
+std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 std::string join(const std::vector<std::string>& words) {
   std::string out;

@@ -20,10 +20,11 @@ step() {  # step NAME COMMAND...: runs one test step, counts it
   fi
 }
 
-step build bash scripts/build.sh build
+# Release (what users build) with -Werror: warnings fail CI, not users' builds (SYNCPATH_WERROR is off by default).
+step build bash scripts/build.sh build -DCMAKE_BUILD_TYPE=Release -DSYNCPATH_WERROR=ON
 # Unoptimised with line tables only: the sanitizer build is the longest step of the suite, and
 # -O0 -g1 compiles faster than -O2 -g, and ASan and UBSan check the same code either way.
-step build-sanitize bash scripts/build.sh build-asan -DSYNCPATH_SANITIZE=address,undefined \
+step build-sanitize bash scripts/build.sh build-asan -DSYNCPATH_SANITIZE=address,undefined -DSYNCPATH_WERROR=ON \
   -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=detect_leaks=1

@@ -29,8 +29,8 @@ TEST_CASE("every shipped topology validates with exit 0 and no errors") {
 TEST_CASE("a file with many problems gets them all, with exit 2") {
   std::string path = std::string(SYNCPATH_SOURCE_DIR) + "/tests/data/topologies/many-errors.yaml";
   std::ostringstream out, err;
-  const char* argv[] = {"syncpath", "validate", path.c_str(), "--no-color"};
-  int rc = syncpath::cli::run(4, argv, out, err);
+  const char* argv[] = {"syncpath", "validate", path.c_str(), "--no-color", "--max-errors", "0"};
+  int rc = syncpath::cli::run(6, argv, out, err);
   CHECK(rc == 2);
   const std::string e = err.str();
   // Each expected problem, as FILE:LINE:COL and code, in the order they appear in the file.
@@ -73,4 +73,21 @@ TEST_CASE("a file with many problems gets them all, with exit 2") {
     if (found != std::string::npos) from = found;  // in file order
   }
   CHECK(e.find("s3cret") == std::string::npos);
+}
+
+TEST_CASE("text output stops after --max-errors diagnostics and counts the rest; JSON keeps them all") {
+  std::string path = std::string(SYNCPATH_SOURCE_DIR) + "/tests/data/topologies/many-errors.yaml";
+  std::ostringstream out, err;
+  const char* argv[] = {"syncpath", "validate", path.c_str(), "--no-color", "--max-errors", "2"};
+  CHECK(syncpath::cli::run(6, argv, out, err) == 2);
+  const std::string e = err.str();
+  CHECK(e.find(":18:9:") != std::string::npos);
+  CHECK(e.find(":19:48:") != std::string::npos);
+  CHECK(e.find(":21:44:") == std::string::npos);  // the third problem is only counted
+  CHECK(e.find("more diagnostics not shown") != std::string::npos);
+  std::ostringstream jout, jerr;
+  const char* jargv[] = {"syncpath", "validate", path.c_str(), "--format", "json", "--max-errors", "2"};
+  CHECK(syncpath::cli::run(7, jargv, jout, jerr) == 2);
+  CHECK(jout.str().find(":21:44") == std::string::npos);  // JSON has line/column fields, not FILE:L:C
+  CHECK(jout.str().find("\"unknown-link\"") != std::string::npos);
 }
