@@ -57,7 +57,7 @@ const char* to_string(Severity s);
 // `source_text` (the whole file's text) is given and the line exists.
 void render_text(std::ostream& out, const Diagnostic& d, const std::string* source_text,
                  bool color);
-// How much of a long list text output shows (docs/limits.md): the first `max` diagnostics in
+// How much of a long list text output shows (README, "validate"): the first `max` diagnostics in
 // full (0 = all), the rest only counted by code, so that thousands of errors stay readable.
 // One bound can be shared by several render_text calls (one per file) of a run.
 constexpr std::size_t kDefaultMaxShown = 20;
